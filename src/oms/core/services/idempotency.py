@@ -1,0 +1,58 @@
+"""Idempotency keys for create endpoints: a retried request never creates a second record.
+
+The key is claimed (a row inserted) in the same transaction as the work it guards. A concurrent
+request with the same key blocks on that row's unique index until the first commits, then replays
+its response. The same key with a different body is refused with 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+
+from django.db import IntegrityError, transaction
+
+from oms.core.context import current_actor
+from oms.core.errors import Conflict, DomainError
+from oms.core.models import IdempotencyRecord
+from oms.core.services.audit import jsonable
+
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(Conflict):
+    code = "idempotency_key_reused"
+
+
+def request_fingerprint(*, method: str, path: str, body: object) -> str:
+    raw = json.dumps([method, path, jsonable(body)], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> tuple[int, object]:
+    if record.request_hash != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request",
+                                   field="Idempotency-Key")
+    return record.status_code, record.response
+
+
+def idempotent_run(*, key: str | None, fingerprint: str, action: Callable[[], tuple[int, object]]) -> tuple[int, object]:
+    """Run ``action`` (which returns status and a JSON-ready body) at most once per key and actor."""
+    if key is None:
+        with transaction.atomic():
+            return action()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        raise DomainError(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
+    actor_key = current_actor().key
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(actor_key=actor_key, key=key, request_hash=fingerprint)
+        except IntegrityError:
+            existing = IdempotencyRecord.objects.get(actor_key=actor_key, key=key)
+            return _replay(existing, fingerprint)
+        status, body = action()
+        body = jsonable(body)
+        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response=body)
+        return status, body

@@ -1,0 +1,105 @@
+"""Document numbering: gap-free, duplicate-free numbers per company, document type and period.
+
+A number is taken by one ``UPDATE ... RETURNING`` on the counter row inside the caller's
+transaction: the row lock serialises concurrent writers, and a rollback gives the number back, so
+there are no gaps. Callers take their number late in the transaction to keep that lock short.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from oms.core.errors import DomainError
+from oms.core.models import Company, NumberCounter, NumberSeries
+from oms.core.services.audit import audit_record
+from oms.core.services.company import company_default
+
+DEFAULT_FORMATS = {
+    "sales.quotation": "QT-{YYYY}-{seq:05d}",
+    "sales.order": "SO-{YYYY}-{seq:05d}",
+}
+FALLBACK_FORMAT = "{YYYY}-{seq:06d}"
+_PLACEHOLDER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
+_ALLOWED = {"YYYY", "YY", "MM", "DD", "seq"}
+
+
+def format_validate(fmt: str) -> None:
+    names = set(_PLACEHOLDER.findall(fmt))
+    if "seq" not in names:
+        raise DomainError("The format must contain {seq}, e.g. SO-{YYYY}-{seq:05d}", field="format")
+    unknown = names - _ALLOWED
+    if unknown:
+        raise DomainError(f"Unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(_ALLOWED)}", field="format")
+    try:
+        format_render(fmt, seq=1, when=timezone.now())
+    except (ValueError, KeyError, IndexError) as exc:
+        raise DomainError(f"Invalid format: {exc}", field="format") from exc
+
+
+def format_render(fmt: str, *, seq: int, when: datetime) -> str:
+    return fmt.format(YYYY=f"{when.year:04d}", YY=f"{when.year % 100:02d}", MM=f"{when.month:02d}",
+                      DD=f"{when.day:02d}", seq=seq)
+
+
+def series_get(*, doc_type: str, company: Company | None = None) -> NumberSeries:
+    company = company or company_default()
+    series = NumberSeries.objects.filter(company=company, doc_type=doc_type).first()
+    if series is None:
+        try:
+            with transaction.atomic():
+                series = NumberSeries.objects.create(company=company, doc_type=doc_type,
+                                                     format=DEFAULT_FORMATS.get(doc_type, FALLBACK_FORMAT))
+        except IntegrityError:
+            series = NumberSeries.objects.get(company=company, doc_type=doc_type)
+    return series
+
+
+def series_set_format(*, doc_type: str, fmt: str, reset: str | None = None,
+                      company: Company | None = None) -> NumberSeries:
+    """Change how new documents are numbered; documents already numbered keep their numbers."""
+    format_validate(fmt)
+    if reset is not None and reset not in NumberSeries.Reset.values:
+        raise DomainError(f"reset must be one of {NumberSeries.Reset.values}", field="reset")
+    with transaction.atomic():
+        series = series_get(doc_type=doc_type, company=company)
+        before = {"format": series.format, "reset": series.reset}
+        series.format = fmt
+        series.reset = reset or series.reset
+        series.save(update_fields=["format", "reset"])
+        audit_record(action="numbering.format_changed", object_type="core.numberseries", object_id=series.pk,
+                     changes={"format": [before["format"], series.format], "reset": [before["reset"], series.reset]})
+    return series
+
+
+def _next_value(series_id: int, period: str) -> int | None:
+    table = NumberCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET last_value = last_value + 1 WHERE series_id = %s AND period = %s RETURNING last_value",
+            [series_id, period],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
+
+
+def number_allocate(*, doc_type: str, company: Company | None = None, when: datetime | None = None,
+                    series: NumberSeries | None = None) -> str:
+    """The next number of a series. Must run inside the transaction that writes the document."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("number_allocate must run inside the transaction that writes the document")
+    when = timezone.localtime(when or timezone.now())
+    series = series or series_get(doc_type=doc_type, company=company)
+    period = str(when.year) if series.reset == NumberSeries.Reset.YEARLY else ""
+    value = _next_value(series.pk, period)
+    if value is None:
+        try:
+            with transaction.atomic():
+                NumberCounter.objects.create(series=series, period=period, last_value=0)
+        except IntegrityError:
+            pass  # another transaction created it first; its row lock orders us after it
+        value = _next_value(series.pk, period)
+    return format_render(series.format, seq=value, when=when)
