@@ -7,7 +7,7 @@ from ninja import NinjaAPI
 
 from oms import __version__
 from oms.core.api import router as core_router
-from oms.core.apikit import TokenAuth, install_error_handlers
+from oms.core.apikit import JSONRenderer, TokenAuth, install_error_handlers
 
 api = NinjaAPI(
     title="OMS API",
@@ -17,6 +17,7 @@ api = NinjaAPI(
                 '`{"error": {"code", "message", "field"}}`. Create endpoints take an `Idempotency-Key` header.',
     auth=TokenAuth(),
     urls_namespace="api-v1",
+    renderer=JSONRenderer(),
 )
 install_error_handlers(api)
 api.add_router("/", core_router)

@@ -20,6 +20,14 @@ def _modules() -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+    if os.environ["DJANGO_SETTINGS_MODULE"] == "oms.settings":
+        from oms.modules import ModuleDependencyError, enabled_modules
+
+        try:
+            enabled_modules()
+        except ModuleDependencyError as exc:  # one clear line, not a traceback from inside Django
+            print(f"oms: {exc}", file=sys.stderr)
+            sys.exit(2)
     command = argv[1] if len(argv) > 1 else "help"
     if command in ("modules", "demo"):
         import django

@@ -33,7 +33,8 @@ class TaxCategory(models.Model):
         verbose_name_plural = _("tax categories")
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.rate.normalize()}%)"
+        # format(..., "f"): 20.0000 shows as 20, where str(normalize()) would show 2E+1
+        return f"{self.name} ({format(self.rate.normalize(), 'f')}%)"
 
 
 class CatalogSettings(models.Model):

@@ -7,6 +7,7 @@ from oms.core.models import (
     ApiToken, AuditRecord, Company, CustomFieldDefinition, NumberSeries, OutboxEvent,
 )
 from oms.core.services.customfields import custom_values_clean, definitions_for
+from oms.core.services.numbering import format_validate
 from oms.core.services.tokens import token_revoke
 
 FT = CustomFieldDefinition.FieldType
@@ -66,8 +67,19 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ("legal_name", "tax_id", "base_currency", "default_locale", "time_zone")
 
 
+class NumberSeriesForm(forms.ModelForm):
+    def clean_format(self):
+        fmt = self.cleaned_data["format"]
+        try:
+            format_validate(fmt)  # the same check as series_set_format: a bad format breaks every allocation
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return fmt
+
+
 @admin.register(NumberSeries)
 class NumberSeriesAdmin(admin.ModelAdmin):
+    form = NumberSeriesForm
     list_display = ("doc_type", "format", "reset", "company")
 
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import base64
 import logging
+from datetime import datetime
 from collections.abc import Callable
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer as BaseJSONRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from oms.core.context import Actor, set_actor
@@ -23,6 +26,19 @@ from oms.core.services.tokens import token_authenticate
 log = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
+
+
+class _Encoder(NinjaJSONEncoder):
+    """Timestamps with their microseconds (Django's encoder cuts them to milliseconds)."""
+
+    def default(self, o):
+        if isinstance(o, datetime):
+            return o.isoformat().replace("+00:00", "Z")
+        return super().default(o)
+
+
+class JSONRenderer(BaseJSONRenderer):
+    encoder_class = _Encoder
 
 
 class TokenAuth(HttpBearer):
@@ -77,9 +93,18 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None) -> tu
 
 
 def idempotent(request: HttpRequest, *, key: str | None, body: object,
-               action: Callable[[], tuple[int, object]]) -> tuple[int, object]:
+               action: Callable[[], tuple[int, object]]) -> JsonResponse:
+    """Run a create at most once per Idempotency-Key; the first response is replayed byte for byte.
+
+    ``action`` returns the status and a body already serialised by its response schema, so the
+    stored body and a replay are identical (and are not validated a second time).
+    """
     fingerprint = request_fingerprint(method=request.method or "", path=request.path, body=body)
-    return idempotent_run(key=key, fingerprint=fingerprint, action=action)
+    status, payload = idempotent_run(key=key, fingerprint=fingerprint, action=action)
+    response = JsonResponse(payload, status=status, safe=False, encoder=_Encoder)
+    if key:
+        response["Idempotency-Key"] = key
+    return response
 
 
 def _error(api: NinjaAPI, request, status: int, code: str, message: str, field: str | None = None,
@@ -88,8 +113,13 @@ def _error(api: NinjaAPI, request, status: int, code: str, message: str, field: 
                                status=status)
 
 
+_NOT_FIELDS = {"body", "query", "path", "header", "payload", "str", "int", "float", "bool", "dict", "list",
+               "decimal", "datetime", "date"}
+
+
 def _field_of(loc: list) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "payload")]
+    """pydantic's error location as a dotted field name, without the union member tags it adds."""
+    parts = [str(p) for p in loc if not (isinstance(p, str) and (p in _NOT_FIELDS or "[" in p))]
     return ".".join(parts) or ".".join(map(str, loc))
 
 

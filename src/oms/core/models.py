@@ -77,6 +77,16 @@ class NumberCounter(models.Model):
         constraints = [models.UniqueConstraint(fields=["series", "period"], name="core_counter_unique_period")]
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk updates and deletes would bypass the model's save()/delete() guards: refuse them too."""
+
+    def update(self, **kwargs):
+        raise PermissionError("Audit records are append-only")
+
+    def delete(self):
+        raise PermissionError("Audit records are append-only")
+
+
 class AuditRecord(models.Model):
     """One state change. Append-only; each row carries the hash of the row before it."""
 
@@ -92,6 +102,8 @@ class AuditRecord(models.Model):
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit record")

@@ -126,7 +126,7 @@ class Money:
         """Split into parts proportional to ratios, in minor units, losing nothing.
 
         The remainder left by rounding down is handed out one minor unit at a time, first parts
-        first, so the parts always add up to the (rounded) whole.
+        first (never to a part whose ratio is zero), so the parts always add up to the (rounded) whole.
         """
         total_ratio = sum(Decimal(r) for r in ratios)
         if total_ratio <= 0 or any(Decimal(r) < 0 for r in ratios):
@@ -136,8 +136,9 @@ class Money:
         units = int(whole / unit)
         sign = -1 if units < 0 else 1
         parts = [int(abs(units) * Decimal(r) // total_ratio) for r in ratios]
+        receivers = [i for i, r in enumerate(ratios) if Decimal(r) > 0]
         for i in range(abs(units) - sum(parts)):
-            parts[i % len(parts)] += 1
+            parts[receivers[i % len(receivers)]] += 1
         return [Money(sign * p * unit, self.currency) for p in parts]
 
     def __str__(self) -> str:
@@ -145,6 +146,11 @@ class Money:
 
     def as_json(self) -> dict[str, str]:
         return {"amount": str(self.amount), "currency": self.currency}
+
+
+def amount_rounded(amount: Decimal, currency: str) -> Decimal:
+    """A stored amount shown to the currency's minor unit (stored columns keep 4 places)."""
+    return Money(amount, currency).rounded().amount
 
 
 def money_sum(items: list[Money], currency: str) -> Money:

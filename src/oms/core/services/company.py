@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 
 from oms.core.errors import DomainError
 from oms.core.models import Company
@@ -16,7 +17,13 @@ EDITABLE = ("legal_name", "trade_name", "address_line1", "address_line2", "city"
 def company_default() -> Company:
     company = Company.objects.order_by("pk").first()
     if company is None:
-        company, _ = Company.objects.get_or_create(pk=1, defaults={"legal_name": "My Company"})
+        company, created = Company.objects.get_or_create(pk=1, defaults={"legal_name": "My Company"})
+        if created:
+            # An explicit pk does not advance PostgreSQL's id sequence: move it past 1, or the next
+            # company created without a pk (e.g. in the admin) would collide with this one.
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sequence_reset_sql(no_style(), [Company]):
+                    cursor.execute(sql)
     return company
 
 

@@ -35,9 +35,9 @@ def _err(defn: CustomFieldDefinition, message: str) -> CustomFieldError:
 
 def _bounds(defn: CustomFieldDefinition, number: Decimal) -> None:
     if defn.min_value is not None and number < defn.min_value:
-        raise _err(defn, f"must be at least {defn.min_value.normalize()}")
+        raise _err(defn, f"must be at least {defn.min_value.normalize():f}")
     if defn.max_value is not None and number > defn.max_value:
-        raise _err(defn, f"must be at most {defn.max_value.normalize()}")
+        raise _err(defn, f"must be at most {defn.max_value.normalize():f}")
 
 
 def value_clean(defn: CustomFieldDefinition, value: object) -> object:

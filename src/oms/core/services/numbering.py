@@ -34,10 +34,13 @@ def format_validate(fmt: str) -> None:
     unknown = names - _ALLOWED
     if unknown:
         raise DomainError(f"Unknown placeholder(s) {sorted(unknown)}; allowed: {sorted(_ALLOWED)}", field="format")
+    now = timezone.now()
     try:
-        format_render(fmt, seq=1, when=timezone.now())
+        samples = {format_render(fmt, seq=n, when=now) for n in (1, 2, 10**9 + 1, 10**9 + 2)}
     except (ValueError, KeyError, IndexError) as exc:
         raise DomainError(f"Invalid format: {exc}", field="format") from exc
+    if len(samples) < 4:  # e.g. "{{seq}}" (a literal) or "{seq:e}": every document would get the same number
+        raise DomainError("The format must show the whole sequence number, e.g. {seq} or {seq:05d}", field="format")
 
 
 def format_render(fmt: str, *, seq: int, when: datetime) -> str:

@@ -11,6 +11,14 @@ from oms.core.context import SYSTEM
 from oms.core.services.audit import audit_record
 
 
+def _write_secret(path, text: str) -> None:
+    """Write a password file readable by its owner only, from the first byte (not chmod afterwards)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)  # an existing file keeps its old mode through os.open
+
+
 class Command(BaseCommand):
     help = "Create the back-office administrator (username 'admin' by default) if it does not exist."
 
@@ -25,13 +33,12 @@ class Command(BaseCommand):
         if user is None:
             password = password or secrets.token_urlsafe(12)
             user = User.objects.create_superuser(username=username, email="", password=password)
-            secret_file.write_text(password + "\n")
-            secret_file.chmod(0o600)
+            _write_secret(secret_file, password + "\n")
             audit_record(action="user.created", object_type="auth.user", object_id=user.pk,
                          changes={"username": username, "superuser": True}, actor=SYSTEM)
         elif password:
             user.set_password(password)
             user.save(update_fields=["password"])
-            secret_file.write_text(password + "\n")
+            _write_secret(secret_file, password + "\n")
         known = secret_file.read_text().strip() if secret_file.exists() else "(set earlier; not stored here)"
         self.stdout.write(f"Back-office login: user {username!r}, password {known!r}")

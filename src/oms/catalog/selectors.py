@@ -1,0 +1,150 @@
+"""Reads for the catalog: product lookups and lists, reference data, and the price for a sale."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from oms.catalog.models import CatalogSettings, PriceList, PriceListItem, Product, TaxCategory, UnitOfMeasure
+from oms.catalog.pricing import PriceCandidate, PriceQuote, price_choose, quote_of
+from oms.core.errors import DomainError, NotFound
+from oms.core.money import UnknownCurrency, is_known_currency, to_decimal
+from oms.core.services.customfields import custom_filter
+from oms.parties.models import CustomerGroup
+
+CUSTOM_TARGET = "catalog.product"
+
+
+def catalog_settings() -> CatalogSettings:
+    """The settings row, or unsaved defaults when none was ever saved (reads never write)."""
+    return CatalogSettings.objects.order_by("pk").first() or CatalogSettings()
+
+
+def barcode_forms(barcode: str) -> list[str]:
+    """A barcode and its equivalent spelling: UPC-A 036000291452 is EAN-13 0036000291452."""
+    forms = [barcode]
+    if len(barcode) == 12:
+        forms.append("0" + barcode)
+    elif len(barcode) == 13 and barcode.startswith("0"):
+        forms.append(barcode[1:])
+    return forms
+
+
+def product_get(*, sku: str) -> Product:
+    product = Product.objects.select_related("unit", "tax_category", "parent").filter(sku=sku).first()
+    if product is None:
+        raise NotFound(f"No product with SKU {sku!r}", field="sku")
+    return product
+
+
+def product_by_barcode(*, barcode: str) -> Product | None:
+    """The product a scanned barcode names, or None."""
+    return Product.objects.select_related("unit").filter(barcode__in=barcode_forms(barcode.strip())).first()
+
+
+def product_list(*, q: str | None = None, product_type: str | None = None, active: bool | None = None,
+                 parent: str | None = None, is_variant: bool | None = None, tax_category: str | None = None,
+                 custom: dict[str, str] | None = None) -> QuerySet[Product]:
+    """Products matching every filter given. ``q`` is a case-insensitive "contains" on SKU, name and
+    barcode; ``parent`` is a SKU (its variants); ``custom`` holds ``cf_<key>`` query parameters."""
+    qs = Product.objects.select_related("unit", "tax_category", "parent")
+    if q:
+        for word in q.split():
+            qs = qs.filter(Q(sku__icontains=word) | Q(name__icontains=word) | Q(barcode__icontains=word))
+    if product_type:
+        qs = qs.filter(product_type=product_type)
+    if active is not None:
+        qs = qs.filter(active=active)
+    if parent:
+        qs = qs.filter(parent__sku=parent)
+    if is_variant is not None:
+        qs = qs.filter(parent__isnull=not is_variant)
+    if tax_category:
+        qs = qs.filter(tax_category__code=tax_category)
+    if custom:
+        qs = custom_filter(qs, target=CUSTOM_TARGET, params=custom)
+    return qs
+
+
+def units() -> QuerySet[UnitOfMeasure]:
+    return UnitOfMeasure.objects.order_by("code")
+
+
+def unit_get(*, code: str) -> UnitOfMeasure:
+    unit = UnitOfMeasure.objects.filter(code=code).first()
+    if unit is None:
+        raise NotFound(f"No unit {code!r}", field="code")
+    return unit
+
+
+def tax_categories() -> QuerySet[TaxCategory]:
+    return TaxCategory.objects.order_by("code")
+
+
+def tax_category_get(*, code: str) -> TaxCategory:
+    category = TaxCategory.objects.filter(code=code).first()
+    if category is None:
+        raise NotFound(f"No tax category {code!r}", field="code")
+    return category
+
+
+def price_lists(*, currency: str | None = None, active: bool | None = None,
+                customer_group: str | None = None) -> QuerySet[PriceList]:
+    qs = PriceList.objects.select_related("customer_group")
+    if currency:
+        qs = qs.filter(currency=currency)
+    if active is not None:
+        qs = qs.filter(active=active)
+    if customer_group:
+        qs = qs.filter(customer_group__code=customer_group)
+    return qs
+
+
+def price_list_get(*, price_list_id: int) -> PriceList:
+    price_list = PriceList.objects.select_related("customer_group").filter(pk=price_list_id).first()
+    if price_list is None:
+        raise NotFound(f"No price list with id {price_list_id}", field="id")
+    return price_list
+
+
+def price_items(*, price_list: PriceList) -> QuerySet[PriceListItem]:
+    return price_list.items.select_related("product").order_by("product__sku", "min_quantity")
+
+
+def price_candidates(*, product: Product, currency: str, on_date: date,
+                     customer_group_id: int | None) -> list[PriceCandidate]:
+    """One query: the product's price breaks in lists that could apply (the chooser re-checks all)."""
+    group = Q(price_list__customer_group__isnull=True)
+    if customer_group_id is not None:
+        group |= Q(price_list__customer_group_id=customer_group_id)
+    rows = (PriceListItem.objects
+            .filter(group, product=product, price_list__currency=currency, price_list__active=True)
+            .filter(Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on_date))
+            .filter(Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on_date))
+            .values_list("price_list_id", "price_list__currency", "price_list__customer_group_id",
+                         "price_list__priority", "price_list__valid_from", "price_list__valid_to",
+                         "price_list__active", "price_list__tax_inclusive", "min_quantity", "price"))
+    return [PriceCandidate(*row) for row in rows]
+
+
+def price_for(*, product: Product, currency: str, quantity: Decimal | str | int, on_date: date,
+              customer_group: CustomerGroup | None = None) -> PriceQuote:
+    """The unit price of ``quantity`` of ``product`` for a customer of ``customer_group`` on
+    ``on_date``; raises DomainError ``no_price`` (422, field "product") when no list applies."""
+    if not is_known_currency(currency):
+        raise UnknownCurrency(f"Unknown currency code {currency!r}", field="currency")
+    try:
+        quantity = to_decimal(quantity, field="quantity")
+    except DomainError as exc:
+        raise DomainError(exc.message, field="quantity", code="invalid_quantity") from exc
+    if quantity <= 0:
+        raise DomainError("quantity must be greater than zero", field="quantity", code="invalid_quantity")
+    group_id = customer_group.pk if customer_group is not None else None
+    candidates = price_candidates(product=product, currency=currency, on_date=on_date, customer_group_id=group_id)
+    best = price_choose(candidates, currency=currency, quantity=quantity, on_date=on_date, customer_group_id=group_id)
+    if best is None:
+        raise DomainError(f"No price for {product.sku} in {currency} for quantity {quantity} on {on_date.isoformat()}",
+                          field="product", code="no_price", extra={"sku": product.sku})
+    return quote_of(best)

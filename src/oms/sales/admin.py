@@ -1,0 +1,85 @@
+"""Back office for sales orders: lists an operator filters all day, the order with its timeline, actions."""
+
+from django.contrib import admin, messages
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from oms.core.errors import DomainError
+from oms.sales.models import SalesOrder, SalesOrderLine
+from oms.sales.selectors import order_timeline
+from oms.sales.services import order_cancel, order_confirm, order_hold, order_release
+
+LINE_FIELDS = ("position", "sku", "description", "quantity", "unit_price", "discount_percent", "discount_amount",
+               "tax_rate", "line_tax", "line_total", "quantity_fulfilled")
+
+
+class SalesOrderLineInline(admin.TabularInline):
+    """Lines are shown, not edited here: edits go through the order services (totals, stock, audit)."""
+
+    model = SalesOrderLine
+    fields = LINE_FIELDS
+    readonly_fields = LINE_FIELDS
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _run(modeladmin, request, queryset, action, label):
+    done = 0
+    for order in queryset:
+        try:
+            action(order)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"{label}: {done} order(s)", messages.SUCCESS)
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "customer", "status", "total", "currency", "channel", "created_at")
+    list_filter = ("status", "channel", "currency", "warehouse", "created_at")
+    search_fields = ("number", "external_ref", "customer__name", "customer__code", "customer__email")
+    list_select_related = ("customer",)
+    date_hierarchy = "created_at"
+    inlines = [SalesOrderLineInline]
+    readonly_fields = ("number", "status", "customer", "currency", "channel", "external_ref", "warehouse",
+                       "tax_inclusive", "subtotal", "discount_total", "tax_total", "total", "hold_reason",
+                       "billing_address", "shipping_address", "custom", "created_at", "updated_at", "confirmed_at",
+                       "timeline")
+    fields = readonly_fields[:-1] + ("notes", "timeline")
+    actions = ["confirm", "hold", "release", "cancel"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # orders are entered through the API or order entry, which run the services
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # orders are cancelled, never deleted
+
+    @admin.display(description=_("timeline"))
+    def timeline(self, obj):
+        rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action,
+                 ", ".join(f"{k}: {v}" for k, v in r.changes.items() if k != "lines"))
+                for r in order_timeline(order=obj)]
+        return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b> {}</div>", rows) or "-"
+
+    @admin.action(description=_("Confirm selected orders"))
+    def confirm(self, request, queryset):
+        _run(self, request, queryset, lambda o: order_confirm(order=o), _("Confirmed"))
+
+    @admin.action(description=_("Put selected orders on hold"))
+    def hold(self, request, queryset):
+        _run(self, request, queryset, lambda o: order_hold(order=o, reason=f"held by {request.user}"), _("On hold"))
+
+    @admin.action(description=_("Release selected orders from hold"))
+    def release(self, request, queryset):
+        _run(self, request, queryset, lambda o: order_release(order=o), _("Released"))
+
+    @admin.action(description=_("Cancel selected orders"))
+    def cancel(self, request, queryset):
+        _run(self, request, queryset, lambda o: order_cancel(order=o, reason=f"cancelled by {request.user}"),
+             _("Cancelled"))

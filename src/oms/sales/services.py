@@ -1,0 +1,278 @@
+"""Sales order services: create, confirm, edit, hold, release, cancel, complete.
+
+Each service owns its transaction. Locks are taken in one order everywhere: the order row first,
+then stock levels by product id (inside the inventory service), then the number counter, and the
+audit chain head last, just before commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
+from oms.core.money import Money, amount_rounded, is_known_currency
+from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.services.customfields import custom_values_clean
+from oms.core.services.events import event_build
+from oms.core.services.numbering import number_allocate
+from oms.core.models import OutboxEvent
+from oms.inventory.models import Warehouse
+from oms.inventory.services import default_location, reservation_release_all, reservation_set
+from oms.parties.models import Party
+from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
+from oms.sales.models import Channel, SalesOrder, SalesOrderLine
+from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
+
+S = OrderStatus
+CREDIT_HOLD_REASON = "credit limit exceeded"
+
+
+@dataclass(frozen=True)
+class OrderSpec:
+    customer: str
+    lines: list[LineSpec]
+    currency: str | None = None
+    channel: str = Channel.API
+    external_ref: str = ""
+    warehouse: str | None = None
+    tax_inclusive: bool = False
+    notes: str = ""
+    custom: dict | None = None
+    billing_address: dict | None = None
+    shipping_address: dict | None = None
+
+
+@dataclass(frozen=True)
+class LineChange:
+    line_id: int
+    quantity: object = None
+    unit_price: Money | None = None
+    discount_percent: object = None
+    discount_amount: object = None
+
+
+@dataclass
+class _Effects:
+    """Audit entries and events a service collects, written together at the end of its transaction."""
+
+    audit: list[AuditEntry] = field(default_factory=list)
+    events: list[OutboxEvent] = field(default_factory=list)
+
+    def add(self, order: SalesOrder, action: str, changes: dict) -> None:
+        self.audit.append(AuditEntry(action=action, object_type="sales.order", object_id=order.number, changes=changes))
+        payload = {**changes, "number": order.number, "status": order.status, "currency": order.currency,
+                   "total": str(amount_rounded(order.total, order.currency))}
+        if "status" in changes:
+            payload["previous_status"] = changes["status"][0]
+        self.events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
+                                       payload=payload))
+
+    def flush(self) -> None:
+        OutboxEvent.objects.bulk_create(self.events)
+        audit_record_many(entries=self.audit)
+
+
+def _customer(code: str) -> Party:
+    if not code:
+        raise DomainError("customer is required", field="customer", code="required")
+    party = Party.objects.select_related("customer_group").filter(code=code, is_customer=True).first()
+    if party is None:
+        raise NotFound(f"No customer with code {code!r}", field="customer")
+    if not party.active:
+        raise DomainError(f"Customer {code} is inactive", field="customer", code="inactive_customer")
+    return party
+
+
+def _warehouse(code: str | None) -> Warehouse:
+    qs = Warehouse.objects.filter(active=True)
+    warehouse = qs.filter(code=code).first() if code else qs.order_by("id").first()
+    if warehouse is None:
+        raise NotFound(f"No active warehouse {code!r}" if code else "No active warehouse is set up", field="warehouse")
+    return warehouse
+
+
+def _default_address(party: Party, kind: str) -> dict:
+    address = party.addresses.filter(kind=kind).order_by("-is_default", "id").first()
+    return address.as_dict() if address else {}
+
+
+def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
+    """Hold stock for what is still to ship on each line (or nothing when the order is not reserving)."""
+    wanted: dict = {}
+    if order.status in RESERVING:
+        for line in lines:
+            if line.product is not None:
+                open_qty = line.quantity - line.quantity_fulfilled
+                wanted[line.product] = wanted.get(line.product, Decimal(0)) + open_qty
+    reservation_set(reference=order.stock_reference, location=default_location(order.warehouse), wanted=wanted)
+
+
+def _credit_exceeded(order: SalesOrder) -> bool:
+    limit = order.customer.credit_limit
+    if limit is None or order.customer.currency != order.currency:
+        return False
+    open_total = (SalesOrder.objects.filter(customer=order.customer, currency=order.currency, status__in=OPEN)
+                  .exclude(pk=order.pk).aggregate(s=Sum("total"))["s"]) or Decimal(0)
+    return open_total + order.total > limit
+
+
+def _set_status(order: SalesOrder, to: str, effects: _Effects, action: str, **changes) -> None:
+    before = order.status
+    transition_check(before, to)
+    order.status = to
+    effects.add(order, action, {"status": [before, to], **changes})
+
+
+def _confirm(order: SalesOrder, lines: list[SalesOrderLine], effects: _Effects) -> None:
+    _set_status(order, S.CONFIRMED, effects, "order.confirmed")
+    order.confirmed_at = timezone.now()
+    _sync_reservations(order, lines)
+    if _credit_exceeded(order):
+        order.held_from, order.hold_reason = S.CONFIRMED, CREDIT_HOLD_REASON
+        _set_status(order, S.ON_HOLD, effects, "order.held", reason=CREDIT_HOLD_REASON)
+
+
+def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
+    customer = _customer(spec.customer)
+    currency = spec.currency or customer.currency
+    if not is_known_currency(currency):
+        raise DomainError(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
+    if spec.channel not in Channel.values:
+        raise DomainError(f"channel must be one of {Channel.values}", field="channel")
+    if not spec.lines:
+        raise DomainError("An order needs at least one line", field="lines", code="required")
+    if spec.external_ref and SalesOrder.objects.filter(channel=spec.channel, external_ref=spec.external_ref).exists():
+        raise Conflict(f"An order from {spec.channel} with reference {spec.external_ref!r} exists",
+                       field="external_ref", code="duplicate_external_ref")
+    warehouse = _warehouse(spec.warehouse)
+    custom = custom_values_clean(target="sales.salesorder", values=spec.custom)
+    order = SalesOrder(customer=customer, currency=currency, channel=spec.channel, external_ref=spec.external_ref,
+                       warehouse=warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes, custom=custom,
+                       billing_address=spec.billing_address or _default_address(customer, "billing"),
+                       shipping_address=spec.shipping_address or _default_address(customer, "shipping"))
+    lines = build_lines(order, spec.lines, start=1)
+    for name, value in totals_of(lines).items():
+        setattr(order, name, value)
+    effects = _Effects()
+    with transaction.atomic():
+        order.number = number_allocate(doc_type="sales.order")
+        order.save()
+        SalesOrderLine.objects.bulk_create(lines)
+        effects.add(order, "order.created", {"lines": [line_snapshot(x) for x in lines]})
+        if confirm:
+            _confirm(order, lines, effects)
+            order.save(update_fields=["status", "confirmed_at", "held_from", "hold_reason", "updated_at"])
+        effects.flush()
+    return order
+
+
+def _locked(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine]]:
+    locked = (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer", "warehouse")
+              .get(pk=order.pk))
+    lines = list(locked.lines.select_related("product__unit", "product__tax_category").order_by("position"))
+    return locked, lines
+
+
+def order_confirm(*, order: SalesOrder) -> SalesOrder:
+    effects = _Effects()
+    with transaction.atomic():
+        order, lines = _locked(order)
+        _confirm(order, lines, effects)
+        order.save(update_fields=["status", "confirmed_at", "held_from", "hold_reason", "updated_at"])
+        effects.flush()
+    return order
+
+
+def order_cancel(*, order: SalesOrder, reason: str = "") -> SalesOrder:
+    effects = _Effects()
+    with transaction.atomic():
+        order, _ = _locked(order)
+        _set_status(order, S.CANCELLED, effects, "order.cancelled", reason=reason)
+        order.save(update_fields=["status", "updated_at"])
+        reservation_release_all(reference=order.stock_reference)
+        effects.flush()
+    return order
+
+
+def order_hold(*, order: SalesOrder, reason: str) -> SalesOrder:
+    if not reason.strip():
+        raise DomainError("A hold needs a reason", field="reason", code="required")
+    effects = _Effects()
+    with transaction.atomic():
+        order, _ = _locked(order)
+        held_from = order.status
+        _set_status(order, S.ON_HOLD, effects, "order.held", reason=reason)
+        order.held_from, order.hold_reason = held_from, reason
+        order.save(update_fields=["status", "held_from", "hold_reason", "updated_at"])
+        effects.flush()
+    return order
+
+
+def order_release(*, order: SalesOrder, reason: str = "") -> SalesOrder:
+    effects = _Effects()
+    with transaction.atomic():
+        order, _ = _locked(order)
+        if order.status != S.ON_HOLD:
+            raise InvalidTransition(kind="sales order", from_state=order.status, to_state="released")
+        _set_status(order, order.held_from or S.CONFIRMED, effects, "order.released",
+                    reason=reason, hold_reason=order.hold_reason)
+        order.held_from, order.hold_reason = "", ""
+        order.save(update_fields=["status", "held_from", "hold_reason", "updated_at"])
+        effects.flush()
+    return order
+
+
+def order_complete(*, order: SalesOrder) -> SalesOrder:
+    effects = _Effects()
+    with transaction.atomic():
+        order, _ = _locked(order)
+        _set_status(order, S.COMPLETED, effects, "order.completed")
+        order.save(update_fields=["status", "updated_at"])
+        effects.flush()
+    return order
+
+
+def order_lines_edit(*, order: SalesOrder, add: list[LineSpec] = (), change: list[LineChange] = (),
+                     remove: list[int] = ()) -> SalesOrder:
+    """Add, change and remove lines in one step; totals and reservations follow in the same transaction."""
+    effects = _Effects()
+    with transaction.atomic():
+        order, lines = _locked(order)
+        if order.status not in EDITABLE:
+            raise Conflict(f"Order {order.number} can no longer be edited (status {order.status})",
+                           field="status", code="not_editable")
+        before = [line_snapshot(x) for x in lines]
+        before_total = order.total
+        by_id = {line.pk: line for line in lines}
+        for i, line_id in enumerate(remove):
+            if line_id not in by_id:
+                raise NotFound(f"Order {order.number} has no line {line_id}", field=f"remove.{i}")
+            if by_id[line_id].quantity_fulfilled > 0:
+                raise Conflict("A line with fulfilled quantity cannot be removed", field=f"remove.{i}",
+                               code="line_fulfilled")
+        kept = [line for line in lines if line.pk not in set(remove)]
+        changed = change_lines(order, by_id, list(change))
+        start = max((line.position for line in lines), default=0) + 1
+        added = build_lines(order, list(add), start=start, field="add")
+        result = kept + added
+        if not result:
+            raise DomainError("An order needs at least one line; cancel it instead", field="remove")
+        for name, value in totals_of(result).items():
+            setattr(order, name, value)
+        SalesOrderLine.objects.filter(pk__in=list(remove)).delete()
+        if changed:
+            SalesOrderLine.objects.bulk_update(changed, ["quantity", "unit_price", "discount_percent",
+                                                         "discount_amount", "line_discount", "line_tax", "line_total"])
+        SalesOrderLine.objects.bulk_create(added)
+        order.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
+        _sync_reservations(order, result)
+        effects.add(order, "order.updated", {"lines": [before, [line_snapshot(x) for x in result]],
+                                             "total": [str(amount_rounded(before_total, order.currency)),
+                                                       str(amount_rounded(order.total, order.currency))]})
+        effects.flush()
+    return order

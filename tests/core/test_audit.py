@@ -1,0 +1,193 @@
+"""The audit trail: append-only, hash-chained, and any edit or cut is detected."""
+
+from datetime import datetime, timedelta, timezone
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection
+
+from oms.core.context import Actor
+from oms.core.models import AuditChainHead, AuditRecord
+from oms.core.services import audit as audit_service
+from oms.core.services.audit import GENESIS, AuditEntry, audit_record, audit_record_many, audit_verify
+
+pytestmark = pytest.mark.django_db
+
+TABLE = AuditRecord._meta.db_table
+
+
+def make_records(n=4):
+    return [audit_record(action=f"test.step{i}", object_type="test.thing", object_id=i,
+                         changes={"n": [i, i + 1]}) for i in range(n)]
+
+
+def raw_sql(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def test_records_form_a_hash_chain():
+    records = make_records(4)
+    for prev, rec in zip(records, records[1:]):
+        assert rec.prev_hash == prev.hash
+        assert rec.seq == prev.seq + 1
+    first = AuditRecord.objects.order_by("seq").first()
+    assert first.seq == 1 and first.prev_hash == GENESIS
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.seq, head.last_hash) == (records[-1].seq, records[-1].hash)
+    result = audit_verify()
+    assert result.ok, result.problems
+    assert result.checked == AuditRecord.objects.count()
+
+
+def test_many_records_in_one_call_chain_too():
+    records = audit_record_many(entries=[AuditEntry("test.bulk", "test.thing", i, {"i": i}) for i in range(5)],
+                                actor=Actor(type="user", id="7", label="alice"))
+    assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+    stored = AuditRecord.objects.filter(action="test.bulk").order_by("seq")
+    assert [(r.actor_type, r.actor_id, r.actor_label) for r in stored] == [("user", "7", "alice")] * 5
+    assert audit_verify(batch_size=2).ok  # verification pages through the chain
+
+
+def test_verify_small_batches_still_checks_every_record():
+    make_records(7)
+    result = audit_verify(batch_size=3)
+    assert result.ok
+    assert result.checked == AuditRecord.objects.count()
+
+
+def test_editing_a_row_with_sql_is_detected_and_named():
+    records = make_records(4)
+    target = records[1]
+    raw_sql(f"UPDATE {TABLE} SET action = %s WHERE id = %s", ["test.forged", target.pk])
+    result = audit_verify()
+    assert not result.ok
+    assert any(f"id {target.pk} " in p and "hash" in p for p in result.problems), result.problems
+
+
+def test_editing_changes_json_is_detected():
+    records = make_records(3)
+    raw_sql(f"UPDATE {TABLE} SET changes = %s WHERE id = %s", ['{"n": [0, 999]}', records[0].pk])
+    result = audit_verify()
+    assert not result.ok
+    assert any(f"id {records[0].pk} " in p for p in result.problems)
+
+
+def test_deleting_a_middle_row_is_detected():
+    records = make_records(5)
+    raw_sql(f"DELETE FROM {TABLE} WHERE id = %s", [records[2].pk])
+    result = audit_verify()
+    assert not result.ok
+    assert any("missing" in p for p in result.problems), result.problems
+    assert any(f"id {records[3].pk} " in p for p in result.problems)
+
+
+def test_deleting_the_last_row_is_detected_by_the_chain_head():
+    records = make_records(3)
+    raw_sql(f"DELETE FROM {TABLE} WHERE id = %s", [records[-1].pk])
+    result = audit_verify()
+    assert not result.ok
+    assert any("chain head" in p for p in result.problems), result.problems
+
+
+def test_deleting_the_chain_head_and_the_last_row_is_detected():
+    records = make_records(3)
+    raw_sql(f"DELETE FROM {TABLE} WHERE id = %s", [records[-1].pk])
+    raw_sql(f"DELETE FROM {AuditChainHead._meta.db_table}", [])
+    result = audit_verify()
+    assert not result.ok
+    assert any("chain head" in p for p in result.problems), result.problems
+
+
+def test_an_emptied_database_starts_a_new_chain():
+    """After a flush (tests, `oms flush`) there is no chain head row: the next record creates it."""
+    raw_sql(f"DELETE FROM {TABLE}", [])
+    raw_sql(f"DELETE FROM {AuditChainHead._meta.db_table}", [])
+    rec = audit_record(action="test.after_flush", object_type="test.thing", object_id=1)
+    assert (rec.seq, rec.prev_hash) == (1, GENESIS)
+    assert audit_verify().ok
+
+
+def test_the_orm_refuses_to_change_or_delete_records():
+    rec = make_records(1)[0]
+    stored = AuditRecord.objects.get(pk=rec.pk)
+    stored.action = "test.forged"
+    with pytest.raises(PermissionError):
+        stored.save()
+    with pytest.raises(PermissionError):
+        stored.delete()
+    with pytest.raises(PermissionError):
+        AuditRecord.objects.filter(pk=rec.pk).delete()
+    with pytest.raises(PermissionError):
+        AuditRecord.objects.filter(pk=rec.pk).update(action="test.forged")
+    assert AuditRecord.objects.get(pk=rec.pk).action == rec.action
+    assert audit_verify().ok
+
+
+def test_audit_verify_command():
+    records = make_records(3)
+    out = StringIO()
+    call_command("audit", "verify", stdout=out)
+    assert "OK" in out.getvalue()
+    raw_sql(f"UPDATE {TABLE} SET object_id = %s WHERE id = %s", ["666", records[1].pk])
+    err = StringIO()
+    with pytest.raises(CommandError, match="BROKEN"):
+        call_command("audit", "verify", stdout=StringIO(), stderr=err)
+    assert f"id {records[1].pk} " in err.getvalue()
+
+
+def test_timestamps_are_utc_with_microseconds(monkeypatch):
+    moment = datetime(2025, 1, 2, 3, 4, 5, 123456, tzinfo=timezone.utc)
+
+    class FixedClock(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return moment
+
+    monkeypatch.setattr(audit_service, "datetime", FixedClock)
+    rec = audit_record(action="test.clock", object_type="test.thing", object_id=1)
+    monkeypatch.undo()
+    stored = AuditRecord.objects.get(pk=rec.pk)
+    assert stored.created_at == moment
+    assert stored.created_at.microsecond == 123456
+    assert stored.created_at.utcoffset() == timedelta(0)
+    assert audit_verify().ok  # the hash was computed over exactly what the database kept
+
+
+def test_real_timestamps_are_utc_and_round_trip_exactly():
+    rec = make_records(1)[0]
+    stored = AuditRecord.objects.get(pk=rec.pk)
+    assert stored.created_at == rec.created_at
+    assert stored.created_at.utcoffset() == timedelta(0)
+    assert abs(stored.created_at - datetime.now(timezone.utc)) < timedelta(minutes=5)
+
+
+# -- no way to write through the admin or the API ----------------------------------------------
+
+def test_admin_cannot_add_change_or_delete_audit_records(client, admin_user):
+    rec = make_records(1)[0]
+    client.force_login(admin_user)
+    assert client.get("/admin/core/auditrecord/").status_code == 200
+    assert client.get("/admin/core/auditrecord/add/").status_code == 403
+    assert client.post("/admin/core/auditrecord/add/", {"action": "x", "seq": 99}).status_code == 403
+    response = client.post(f"/admin/core/auditrecord/{rec.pk}/change/",
+                           {"action": "test.forged", "object_type": "x", "object_id": "x", "seq": rec.seq})
+    assert response.status_code in (302, 403)
+    assert client.get(f"/admin/core/auditrecord/{rec.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/core/auditrecord/{rec.pk}/delete/", {"post": "yes"}).status_code == 403
+    response = client.post("/admin/core/auditrecord/", {"action": "delete_selected", "_selected_action": [rec.pk],
+                                                         "post": "yes"})
+    stored = AuditRecord.objects.get(pk=rec.pk)
+    assert (stored.action, stored.hash) == (rec.action, rec.hash)
+    assert audit_verify().ok
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_api_has_no_write_route_for_audit(api, method):
+    rec = make_records(1)[0]
+    for path in ("audit", f"audit/{rec.pk}", f"audit/{rec.seq}"):
+        call = getattr(api, method)
+        response = call(path) if method == "delete" else call(path, {"action": "test.forged"})
+        assert response.status_code in (404, 405), (path, response.status_code)
+    assert AuditRecord.objects.get(pk=rec.pk).action == rec.action

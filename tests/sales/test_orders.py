@@ -1,0 +1,170 @@
+"""Order lifecycle through the services: totals, reservations, transitions, edits, holds, audit, events."""
+
+from decimal import Decimal as D
+
+import pytest
+from world import level
+
+from oms.core.errors import Conflict, DomainError, InvalidTransition
+from oms.core.models import AuditRecord, OutboxEvent
+from oms.core.money import Money
+from oms.core.services.audit import audit_verify
+from oms.inventory.selectors import ledger_check
+from oms.inventory.services import InsufficientStock
+from oms.sales.lines import LineSpec
+from oms.sales.services import (
+    LineChange, OrderSpec, order_cancel, order_complete, order_confirm, order_create, order_hold,
+    order_lines_edit, order_release,
+)
+from oms.sales.states import TRANSITIONS, OrderStatus, can_transition
+
+pytestmark = pytest.mark.django_db
+
+
+def spec(lines, **kw):
+    return OrderSpec(customer="C001", lines=lines, **kw)
+
+
+def test_draft_order_prices_from_the_price_list_and_reserves_nothing(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="3"), LineSpec(sku="GADGET", quantity=2)]))
+    assert order.status == OrderStatus.DRAFT
+    assert order.number.startswith("SO-")
+    assert order.subtotal == D("81.00")  # 3 x 10.00 + 2 x 25.50
+    assert order.tax_total == D("8.10")
+    assert order.total == D("89.10")
+    assert level(world.widget, world.location) == (D(10), D(0))
+
+
+def test_confirm_reserves_stock_and_cancel_releases_it(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="4"), LineSpec(sku="SETUP", quantity="1")]),
+                         confirm=True)
+    assert order.status == OrderStatus.CONFIRMED
+    assert level(world.widget, world.location) == (D(10), D(4))
+    order_cancel(order=order, reason="customer changed mind")
+    assert level(world.widget, world.location) == (D(10), D(0))
+    assert ledger_check() == []
+
+
+def test_confirm_refuses_more_than_available_and_writes_nothing(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="11")]))
+    moves_before = world.widget.stock_moves.count()
+    with pytest.raises(InsufficientStock) as err:
+        order_confirm(order=order)
+    assert err.value.code == "insufficient_stock"
+    order.refresh_from_db()
+    assert order.status == OrderStatus.DRAFT
+    assert world.widget.stock_moves.count() == moves_before
+    assert level(world.widget, world.location) == (D(10), D(0))
+
+
+def test_backorderable_product_can_be_reserved_beyond_stock(world):
+    order = order_create(spec=spec([LineSpec(sku="BACKO", quantity="3")]), confirm=True)
+    assert order.status == OrderStatus.CONFIRMED
+    assert level(world.backorderable, world.location) == (D(0), D(3))
+
+
+def test_free_text_service_line_needs_a_price_in_the_order_currency(world):
+    with pytest.raises(DomainError) as err:
+        order_create(spec=spec([LineSpec(description="Consulting", quantity="2")]))
+    assert err.value.field == "lines.0.unit_price"
+    with pytest.raises(DomainError) as err:
+        order_create(spec=spec([LineSpec(description="Consulting", quantity="2", unit_price=Money("90", "EUR"))]))
+    assert err.value.code == "currency_mismatch"
+    order = order_create(spec=spec([LineSpec(description="Consulting", quantity="2.5",
+                                             unit_price=Money("90", "USD"), tax_rate="11")]))
+    assert order.total == D("249.75")  # 225.00 + 24.75 tax
+
+
+def test_every_transition_in_the_table_and_no_other(world):
+    states = list(OrderStatus)
+    for a in states:
+        for b in states:
+            assert can_transition(a, b) == (b in TRANSITIONS[a])
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")]))
+    with pytest.raises(InvalidTransition) as err:
+        order_complete(order=order)
+    assert err.value.status == 409
+    assert err.value.extra == {"from_state": "draft", "to_state": "completed"}
+
+
+def test_hold_and_release_keep_stock_and_record_the_reason(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="2")]), confirm=True)
+    with pytest.raises(DomainError):
+        order_hold(order=order, reason=" ")
+    order = order_hold(order=order, reason="address check")
+    assert (order.status, order.hold_reason) == (OrderStatus.ON_HOLD, "address check")
+    assert level(world.widget, world.location) == (D(10), D(2))
+    order = order_release(order=order, reason="address ok")
+    assert (order.status, order.hold_reason) == (OrderStatus.CONFIRMED, "")
+    with pytest.raises(InvalidTransition):
+        order_release(order=order)
+
+
+def test_credit_limit_exceeded_holds_automatically(world):
+    world.customer.credit_limit = D("100.00")
+    world.customer.save()
+    first = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="5")]), confirm=True)  # 55.00
+    assert first.status == OrderStatus.CONFIRMED
+    second = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="5")]), confirm=True)  # 110.00 open
+    assert second.status == OrderStatus.ON_HOLD
+    assert second.hold_reason == "credit limit exceeded"
+    assert level(world.widget, world.location) == (D(10), D(10))
+    actions = list(AuditRecord.objects.filter(object_id=second.number).order_by("seq").values_list("action", flat=True))
+    assert actions == ["order.created", "order.confirmed", "order.held"]
+
+
+def test_edit_after_confirmation_recalculates_and_re_reserves(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="2"), LineSpec(sku="GADGET", quantity="1")]),
+                         confirm=True)
+    widget_line, gadget_line = list(order.lines.order_by("position"))
+    order = order_lines_edit(order=order, add=[LineSpec(sku="FLOUR", quantity="2.5")],
+                             change=[LineChange(line_id=widget_line.pk, quantity="6",
+                                                unit_price=Money("9.50", "USD"))],
+                             remove=[gadget_line.pk])
+    assert level(world.widget, world.location) == (D(10), D(6))
+    assert level(world.gadget, world.location) == (D(5), D(0))
+    assert level(world.flour, world.location) == (D(100), D("2.5"))
+    assert order.total == D("66.00")  # (57.00 + 3.00) + 10% tax
+    record = AuditRecord.objects.filter(object_id=order.number, action="order.updated").get()
+    before, after = record.changes["lines"]
+    assert [x["sku"] for x in before] == ["WIDGET", "GADGET"] and [x["sku"] for x in after] == ["WIDGET", "FLOUR"]
+    assert record.changes["total"] == ["50.05", "66.00"]
+    assert ledger_check() == []
+
+
+def test_edit_that_needs_more_stock_than_available_changes_nothing(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="2")]), confirm=True)
+    line = order.lines.get()
+    with pytest.raises(InsufficientStock):
+        order_lines_edit(order=order, change=[LineChange(line_id=line.pk, quantity="11")])
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert line.quantity == 2 and order.total == D("22.00")
+    assert level(world.widget, world.location) == (D(10), D(2))
+
+
+def test_cancelled_order_cannot_be_edited(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="2")]))
+    order_cancel(order=order)
+    with pytest.raises(Conflict) as err:
+        order_lines_edit(order=order, add=[LineSpec(sku="WIDGET", quantity="1")])
+    assert err.value.code == "not_editable"
+
+
+def test_transitions_append_events_and_a_verifiable_audit_trail(world):
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")]), confirm=True)
+    order_cancel(order=order, reason="duplicate")
+    events = list(OutboxEvent.objects.filter(aggregate_id=order.number).order_by("id")
+                  .values_list("event_type", flat=True))
+    assert events == ["order.created", "order.confirmed", "order.cancelled"]
+    cancelled = OutboxEvent.objects.get(aggregate_id=order.number, event_type="order.cancelled")
+    assert cancelled.payload["status"] == "cancelled" and cancelled.payload["reason"] == "duplicate"
+    assert audit_verify().ok
+
+
+def test_quantity_with_more_decimals_than_the_unit_allows_is_refused(world):
+    with pytest.raises(DomainError) as err:
+        order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1.5")]))
+    assert err.value.field == "lines.0.quantity"
+    order = order_create(spec=spec([LineSpec(sku="FLOUR", quantity="1.255")]))
+    assert order.total == D("1.66")  # 1.506 -> 1.51 + 0.15 tax
