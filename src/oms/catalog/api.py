@@ -1,8 +1,8 @@
 """Catalog API: products and variants, units, tax categories. Price lists and the price quote are
 in ``api_prices``, mounted on this router.
 
-Responses are plain dicts built here rather than schema resolvers, because an idempotent replay
-hands the stored JSON back through the same response schema.
+Responses are plain JSON-ready dicts built here (no schema resolvers), so a create's first
+response and its stored idempotent replay are the same data by construction.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Parties API: customers (with addresses and contacts) and customer groups.
 
-Responses are built as plain dicts by ``customer_out`` rather than by schema resolvers, because an
-idempotent replay hands the stored JSON back through the same response schema.
+Responses are plain JSON-ready dicts built by ``customer_out`` (no schema resolvers), so a create's
+first response and its stored idempotent replay are the same data by construction.
 """
 
 from __future__ import annotations
