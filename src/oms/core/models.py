@@ -100,8 +100,8 @@ class AuditRecord(models.Model):
     object_id = models.CharField(_("object id"), max_length=64)
     changes = models.JSONField(_("changes"), default=dict)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -133,13 +133,13 @@ class AuditChainHead(models.Model):
 class OutboxEvent(models.Model):
     """An event written in the same transaction as the change it announces (transactional outbox)."""
 
-    event_type = models.CharField(max_length=100, db_index=True)
-    aggregate_type = models.CharField(max_length=100)
-    aggregate_id = models.CharField(max_length=64)
-    payload = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
+    event_type = models.CharField(_("event type"), max_length=100, db_index=True)
+    aggregate_type = models.CharField(_("object type"), max_length=100)
+    aggregate_id = models.CharField(_("object id"), max_length=64)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("delivery attempts"), default=0)
 
     class Meta:
         verbose_name = _("outbox event")
@@ -200,12 +200,13 @@ class CustomFieldDefinition(models.Model):
 
 
 class ApiToken(models.Model):
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens",
+                             verbose_name=_("user"))
     name = models.CharField(_("name"), max_length=100, blank=True)
-    prefix = models.CharField(max_length=12, db_index=True)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=12, db_index=True)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

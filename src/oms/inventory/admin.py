@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from oms.core.admin import ReadOnlyAdmin
 from oms.inventory.models import Location, StockLevel, StockMove, Warehouse
@@ -25,7 +26,7 @@ class StockLevelAdmin(ReadOnlyAdmin):
     search_fields = ("product__sku", "product__name", "product__barcode")
     list_select_related = ("product", "location__warehouse")
 
-    @admin.display(description="available")
+    @admin.display(description=_("available"))
     def available_display(self, obj):
         return obj.available
 

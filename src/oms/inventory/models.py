@@ -38,7 +38,8 @@ class Location(models.Model):
         DAMAGED = "damaged", _("damaged")
         SCRAP = "scrap", _("scrap")
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations")
+    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations",
+                                  verbose_name=_("warehouse"))
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.STOCK)
@@ -64,8 +65,10 @@ class StockLevel(models.Model):
     cannot commit more reserved than on hand for a product that does not allow backorders.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels",
+                                verbose_name=_("product"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels",
+                                 verbose_name=_("location"))
     on_hand = models.DecimalField(_("on hand"), default=0, **QTY)
     reserved = models.DecimalField(_("reserved"), default=0, **QTY)
     backorder_allowed = models.BooleanField(_("backorders allowed"), default=False)
@@ -100,8 +103,10 @@ class StockMove(models.Model):
         TRANSFER_OUT = "transfer_out", _("transfer out")
         TRANSFER_IN = "transfer_in", _("transfer in")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_moves")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_moves")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_moves",
+                                verbose_name=_("product"))
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_moves",
+                                 verbose_name=_("location"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     on_hand_delta = models.DecimalField(_("on-hand change"), default=0, **QTY)
     reserved_delta = models.DecimalField(_("reserved change"), default=0, **QTY)

@@ -55,7 +55,8 @@ class Address(models.Model):
         BILLING = "billing", _("billing")
         SHIPPING = "shipping", _("shipping")
 
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="addresses")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="addresses",
+                              verbose_name=_("party"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     name = models.CharField(_("name"), max_length=200, blank=True)
     line1 = models.CharField(_("address line 1"), max_length=200)
@@ -79,7 +80,8 @@ class Address(models.Model):
 
 
 class Contact(models.Model):
-    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts")
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts",
+                              verbose_name=_("party"))
     name = models.CharField(_("name"), max_length=200)
     role = models.CharField(_("role"), max_length=100, blank=True)
     email = models.EmailField(_("email"), blank=True)

@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from oms.core.errors import DomainError
 from oms.sales.models import SalesOrder, SalesOrderLine
@@ -35,7 +36,8 @@ def _run(modeladmin, request, queryset, action, label):
         except DomainError as exc:
             modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
     if done:
-        modeladmin.message_user(request, f"{label}: {done} order(s)", messages.SUCCESS)
+        text = ngettext("%(action)s: %(count)d order", "%(action)s: %(count)d orders", done)
+        modeladmin.message_user(request, text % {"action": label, "count": done}, messages.SUCCESS)
 
 
 @admin.register(SalesOrder)

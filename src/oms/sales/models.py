@@ -73,7 +73,8 @@ class SalesOrder(CustomFieldsMixin):
 
 
 class SalesOrderLine(models.Model):
-    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines")
+    order = models.ForeignKey(SalesOrder, on_delete=models.CASCADE, related_name="lines",
+                              verbose_name=_("sales order"))
     position = models.PositiveIntegerField(_("position"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                 verbose_name=_("product"))

@@ -23,6 +23,8 @@ class Command(BaseCommand):
                           f"  API docs:    {base}/api/v1/docs\n  health:      {base}/health\n")
         sys.stdout.flush()
         argv = [sys.executable, "-m", "gunicorn", "oms.wsgi:application", "--bind", f"{host}:{port}",
-                "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
+                "--workers", str(workers), "--threads", str(threads),
                 "--timeout", "60", "--graceful-timeout", "20"]
+        if os.environ.get("OMS_ACCESS_LOG", "1") == "1":
+            argv += ["--access-logfile", "-"]
         os.execv(sys.executable, argv)

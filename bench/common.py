@@ -1,0 +1,85 @@
+"""Shared pieces of the benchmarks: a fresh PostgreSQL database, seed data, figures."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = ROOT / ".venv" / "bin"
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/oms_bench"
+
+
+def fresh_database(url: str) -> None:
+    """Drop and recreate the benchmark database, then migrate it."""
+    import psycopg  # noqa: PLC0415 - only the benchmark needs it before Django is configured
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    subprocess.run([str(BIN / "oms"), "migrate", "-v0"], check=True, env={**os.environ, "OMS_DATABASE_URL": url})
+
+
+def django_setup(url: str) -> None:
+    os.environ["OMS_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "oms.settings")
+    import django  # noqa: PLC0415
+
+    django.setup()
+
+
+def seed(n_products: int = 50) -> str:
+    """A company, a customer, a warehouse and products with deep stock; returns an API token."""
+    from decimal import Decimal  # noqa: PLC0415
+
+    from django.contrib.auth import get_user_model  # noqa: PLC0415
+
+    from oms.catalog.services import price_list_create, product_create, tax_category_create, unit_create  # noqa
+    from oms.core.services.tokens import token_create  # noqa: PLC0415
+    from oms.inventory.services import default_location, stock_adjust, warehouse_create  # noqa: PLC0415
+    from oms.parties.services import party_create  # noqa: PLC0415
+
+    unit_create(code="pcs", name="piece", decimals=0)
+    tax_category_create(code="std", name="VAT 11%", rate="11")
+    party_create(code="BENCH", name="Bench Customer", currency="USD")
+    location = default_location(warehouse_create(code="MAIN", name="Main"))
+    items = []
+    for i in range(n_products):
+        product = product_create(sku=f"P{i:05d}", name=f"Product {i}", unit="pcs", tax_category="std")
+        stock_adjust(product=product, location=location, quantity=Decimal(10**9), reason="bench stock")
+        items.append({"product": product.sku, "price": f"{10 + i % 90}.{i % 100:02d}"})
+    price_list_create(name="Bench USD", currency="USD", items=items)
+    get_user_model().objects.create_superuser(username="bench", password="bench-bench")
+    return token_create(username="bench")[1]
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    if not samples:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan")}
+    q = statistics.quantiles(samples, n=100, method="inclusive")
+    return {"p50": q[49], "p95": q[94], "p99": q[98]}
+
+
+def pgbench_tps(seconds: int = 30) -> float:
+    out = subprocess.run([str(ROOT / "bench" / "pgbench_baseline"), "8", str(seconds)], check=True,
+                         capture_output=True, text=True).stdout
+    print(out.strip())
+    return float(out.rsplit(":", 1)[1].split()[0])
+
+
+def wait_for(url: str, timeout: float = 30) -> None:
+    import urllib.request  # noqa: PLC0415
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    sys.exit(f"server did not answer at {url}")

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Order placement throughput: through the HTTP API (gunicorn, PostgreSQL) and through the services.
+
+Each order has 3 lines, is confirmed (stock reserved), carries an Idempotency-Key, and writes its
+outbox event and audit records. Prints orders/s, latency percentiles, errors and the ratio to the
+pgbench TPC-B figure measured in the same run.
+
+    .venv/bin/python bench/orders.py [--duration 15] [--clients 2,4,8,16] [--workers 2] [--threads 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import os
+import random
+import subprocess
+import sys
+import time
+import uuid
+
+from common import BIN, DEFAULT_URL, django_setup, fresh_database, percentiles, pgbench_tps, seed, wait_for
+
+N_PRODUCTS = 50
+
+
+def order_body(rng: random.Random) -> bytes:
+    skus = rng.sample(range(N_PRODUCTS), 3)
+    return json.dumps({"customer": "BENCH", "confirm": True,
+                       "lines": [{"sku": f"P{s:05d}", "quantity": str(rng.randint(1, 3))} for s in skus]}).encode()
+
+
+async def client(port: int, token: str, stop_at: float, latencies: list, errors: list, rate: float | None):
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    rng = random.Random()
+    next_at = time.perf_counter()
+    while time.perf_counter() < stop_at:
+        if rate:
+            next_at += rng.expovariate(rate)
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+        body = order_body(rng)
+        head = (f"POST /api/v1/orders HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/json\r\nIdempotency-Key: {uuid.uuid4()}\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n").encode()
+        started = time.perf_counter()
+        writer.write(head + body)
+        await writer.drain()
+        status_line = await reader.readline()
+        length, close = 0, False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            if name.lower() == "content-length":
+                length = int(value)
+            if name.lower() == "connection" and "close" in value.lower():
+                close = True
+        await reader.readexactly(length)
+        latencies.append(time.perf_counter() - started)
+        if b" 201 " not in status_line:
+            errors.append(status_line.decode().strip())
+        if close:
+            writer.close()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.close()
+
+
+def load(port: int, token: str, clients: int, seconds: float, rate_per_client: float | None = None) -> dict:
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def main():
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(*(client(port, token, stop_at, latencies, errors, rate_per_client)
+                               for _ in range(clients)))
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    elapsed = time.perf_counter() - started
+    return {"clients": clients, "orders_s": len(latencies) / elapsed, "errors": len(errors),
+            "sample_error": errors[0] if errors else "", **{k: v * 1000 for k, v in percentiles(latencies).items()}}
+
+
+def service_worker(url: str, seconds: float, queue) -> None:
+    django_setup(url)
+    from oms.sales.lines import LineSpec  # noqa: PLC0415 - Django must be set up first
+    from oms.sales.services import OrderSpec, order_create  # noqa: PLC0415
+
+    rng, done, stop_at = random.Random(), 0, time.perf_counter() + seconds
+    while time.perf_counter() < stop_at:
+        lines = [LineSpec(sku=f"P{s:05d}", quantity=str(rng.randint(1, 3))) for s in rng.sample(range(N_PRODUCTS), 3)]
+        order_create(spec=OrderSpec(customer="BENCH", lines=lines), confirm=True)
+        done += 1
+    queue.put(done)
+
+
+def service_layer(url: str, processes: int, seconds: float) -> float:
+    ctx = multiprocessing.get_context("spawn")  # a forked child would share the parent's DB connection
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=service_worker, args=(url, seconds, queue)) for _ in range(processes)]
+    for p in procs:
+        p.start()
+    total = sum(queue.get() for _ in procs)
+    for p in procs:
+        p.join()
+    return total / seconds
+
+
+def statements_per_order(token: str) -> int:
+    from django.db import connection  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+    from django.test.utils import CaptureQueriesContext  # noqa: PLC0415
+
+    rng = random.Random(1)
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post("/api/v1/orders", data=order_body(rng), content_type="application/json",
+                                 HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert response.status_code == 201, response.content
+    return len(queries.captured_queries)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("OMS_BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--duration", type=float, default=15)
+    parser.add_argument("--clients", default="2,4,8,16")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8931)
+    parser.add_argument("--pgbench-seconds", type=int, default=30)
+    args = parser.parse_args()
+
+    tps = pgbench_tps(args.pgbench_seconds)
+    fresh_database(args.db)
+    django_setup(args.db)
+    token = seed(N_PRODUCTS)
+    print(f"SQL statements per placed order (3 lines, via the API): {statements_per_order(token)}")
+
+    env = {**os.environ, "OMS_DATABASE_URL": args.db, "OMS_WORKERS": str(args.workers),
+           "OMS_THREADS": str(args.threads), "PORT": str(args.port), "OMS_ACCESS_LOG": "0"}
+    server = subprocess.Popen([str(BIN / "oms"), "serve"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{args.port}/health")
+        load(args.port, token, 2, 3)  # warm-up
+        print(f"\nHTTP API, gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL:")
+        print(f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
+        best = None
+        for clients in [int(c) for c in args.clients.split(",")]:
+            r = load(args.port, token, clients, args.duration)
+            print(f"{r['clients']:>7} {r['orders_s']:>9.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
+                  f"{r['errors']:>6}  {r['orders_s'] / tps:.4f} {r['sample_error']}")
+            best = r if best is None or r["orders_s"] > best["orders_s"] else best
+        rate = best["orders_s"] * 0.8
+        r = load(args.port, token, best["clients"], args.duration, rate_per_client=rate / best["clients"])
+        print(f"at 80% of peak ({rate:.0f} orders/s offered): {r['orders_s']:.1f} orders/s, p50 {r['p50']:.1f} ms, "
+              f"p99 {r['p99']:.1f} ms, errors {r['errors']}")
+        rss = subprocess.run(["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
+        print(f"peak memory per worker (RSS now): {max(int(x) for x in rss.split()) / 1024:.0f} MiB")
+    finally:
+        server.terminate()
+        server.wait()
+
+    per_s = service_layer(args.db, args.workers, args.duration)
+    print(f"\nservice layer in-process ({args.workers} processes, no HTTP): {per_s:.1f} orders/s, "
+          f"ratio {per_s / tps:.4f}")
+    print(f"\npgbench {tps:.0f} tps; best HTTP {best['orders_s']:.1f} orders/s = {best['orders_s'] / tps:.1%} "
+          f"(target 15%); service layer = {per_s / tps:.1%} (target 30%)")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
