@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
+from oms.core import customfield_cache
 from oms.core.services.tokens import token_create
 
 
@@ -20,6 +21,14 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_custom_field_cache():
+    """A test's rolled-back definitions must not linger in the per-process cache for the next test."""
+    customfield_cache.clear()
+    yield
+    customfield_cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -113,20 +113,52 @@ def price_items(*, price_list: PriceList) -> QuerySet[PriceListItem]:
     return price_list.items.select_related("product").order_by("product__sku", "min_quantity")
 
 
-def price_candidates(*, product: Product, currency: str, on_date: date,
-                     customer_group_id: int | None) -> list[PriceCandidate]:
-    """One query: the product's price breaks in lists that could apply (the chooser re-checks all)."""
+def price_candidates_many(*, product_ids: list[int], currency: str, on_date: date,
+                          customer_group_id: int | None) -> dict[int, list[PriceCandidate]]:
+    """One query: every price break that could apply to these products (the chooser re-checks all)."""
     group = Q(price_list__customer_group__isnull=True)
     if customer_group_id is not None:
         group |= Q(price_list__customer_group_id=customer_group_id)
     rows = (PriceListItem.objects
-            .filter(group, product=product, price_list__currency=currency, price_list__active=True)
+            .filter(group, product_id__in=product_ids, price_list__currency=currency, price_list__active=True)
             .filter(Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=on_date))
             .filter(Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=on_date))
-            .values_list("price_list_id", "price_list__currency", "price_list__customer_group_id",
+            .values_list("product_id", "price_list_id", "price_list__currency", "price_list__customer_group_id",
                          "price_list__priority", "price_list__valid_from", "price_list__valid_to",
                          "price_list__active", "price_list__tax_inclusive", "min_quantity", "price"))
-    return [PriceCandidate(*row) for row in rows]
+    found: dict[int, list[PriceCandidate]] = {pid: [] for pid in product_ids}
+    for product_id, *row in rows:
+        found[product_id].append(PriceCandidate(*row))
+    return found
+
+
+def price_candidates(*, product: Product, currency: str, on_date: date,
+                     customer_group_id: int | None) -> list[PriceCandidate]:
+    return price_candidates_many(product_ids=[product.pk], currency=currency, on_date=on_date,
+                                 customer_group_id=customer_group_id)[product.pk]
+
+
+def prices_for(*, wanted: list[tuple[Product, Decimal]], currency: str, on_date: date,
+               customer_group: CustomerGroup | None = None) -> list[PriceQuote]:
+    """``price_for`` for several (product, quantity) pairs in one query, in the same order.
+
+    Raises DomainError ``no_price`` with ``extra["index"]`` naming the first pair without a price.
+    """
+    if not is_known_currency(currency):
+        raise UnknownCurrency(f"Unknown currency code {currency!r}", field="currency")
+    group_id = customer_group.pk if customer_group is not None else None
+    candidates = price_candidates_many(product_ids=list({p.pk for p, _ in wanted}), currency=currency,
+                                       on_date=on_date, customer_group_id=group_id)
+    quotes = []
+    for index, (product, quantity) in enumerate(wanted):
+        best = price_choose(candidates[product.pk], currency=currency, quantity=quantity, on_date=on_date,
+                            customer_group_id=group_id)
+        if best is None:
+            raise DomainError(f"No price for {product.sku} in {currency} for quantity {quantity} on "
+                              f"{on_date.isoformat()}", field="product", code="no_price",
+                              extra={"sku": product.sku, "index": index})
+        quotes.append(quote_of(best))
+    return quotes
 
 
 def price_for(*, product: Product, currency: str, quantity: Decimal | str | int, on_date: date,

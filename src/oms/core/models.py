@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from oms.core import customfield_cache
 from oms.core.money import DECIMAL_PLACES, MAX_DIGITS
 
 
@@ -194,6 +195,15 @@ class CustomFieldDefinition(models.Model):
         verbose_name_plural = _("custom fields")
         ordering = ["target", "position", "key"]
         constraints = [models.UniqueConstraint(fields=["target", "key"], name="core_customfield_unique_key")]
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        customfield_cache.clear()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        customfield_cache.clear()
+        return result
 
     def __str__(self) -> str:
         return f"{self.target}.{self.key}"

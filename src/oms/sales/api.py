@@ -191,7 +191,7 @@ class TimelineOut(Schema):
 
 
 def _out(order) -> dict:
-    return OrderOut.from_orm(order_get(number=order.number)).model_dump(mode="json")
+    return OrderOut.from_orm(order).model_dump(mode="json")
 
 
 @router.post("/orders", response={201: OrderOut})

@@ -8,7 +8,8 @@ from decimal import Decimal
 from django.utils import timezone
 
 from oms.catalog.models import Product
-from oms.catalog.services import price_for, quantity_validate
+from oms.catalog.selectors import prices_for
+from oms.catalog.services import quantity_validate
 from oms.core.errors import DomainError, NotFound
 from oms.core.money import CurrencyMismatch, Money, to_decimal
 from oms.sales.models import SalesOrder, SalesOrderLine
@@ -58,31 +59,39 @@ def _decimal(raw: object, name: str, prefix: str) -> Decimal:
         raise _with_field(exc, prefix) from exc
 
 
-def _unit_price(order: SalesOrder, product: Product | None, spec: LineSpec, quantity: Decimal,
-                tax_rate: Decimal, prefix: str) -> Decimal:
-    if spec.unit_price is not None:
-        if spec.unit_price.currency != order.currency:
-            raise CurrencyMismatch(f"The price is in {spec.unit_price.currency}, the order in {order.currency}",
-                                   field=f"{prefix}.unit_price.currency")
-        if -spec.unit_price.amount.as_tuple().exponent > 4:
-            raise DomainError("unit price has more than 4 decimals", field=f"{prefix}.unit_price.amount",
-                              code="invalid_amount")
-        return spec.unit_price.amount
-    if product is None:
-        raise DomainError("A line without a SKU needs a unit price", field=f"{prefix}.unit_price", code="required")
+def _explicit_price(order: SalesOrder, price: Money, prefix: str) -> Decimal:
+    if price.currency != order.currency:
+        raise CurrencyMismatch(f"The price is in {price.currency}, the order in {order.currency}",
+                               field=f"{prefix}.unit_price.currency")
+    if -price.amount.as_tuple().exponent > 4:
+        raise DomainError("unit price has more than 4 decimals", field=f"{prefix}.unit_price.amount",
+                          code="invalid_amount")
+    return price.amount
+
+
+def _list_prices(order: SalesOrder, wanted: list[tuple[Product, Decimal, Decimal, str]]) -> list[Decimal]:
+    """Prices from the price lists for (product, quantity, tax rate, field) in one query.
+
+    A price list may hold gross prices while the order is net (or the reverse): such prices are
+    converted with 4 places, enough that each line rounds to the cent the list intended.
+    """
+    if not wanted:
+        return []
     try:
-        quote = price_for(product=product, currency=order.currency, quantity=quantity,
-                          on_date=timezone.localdate(), customer_group=order.customer.customer_group)
+        quotes = prices_for(wanted=[(p, q) for p, q, _, _ in wanted], currency=order.currency,
+                            on_date=timezone.localdate(), customer_group=order.customer.customer_group)
     except DomainError as exc:
-        raise _with_field(exc, prefix) from exc
-    price = quote.unit_price.amount
-    # A price list may hold gross prices while the order is net (or the reverse): convert exactly
-    # enough (4 places) that the line rounds to the same cent the list intended.
-    if quote.tax_inclusive and not order.tax_inclusive:
-        price = (price / (1 + tax_rate / HUNDRED)).quantize(PRICE_QUANTUM)
-    elif order.tax_inclusive and not quote.tax_inclusive:
-        price = (price * (1 + tax_rate / HUNDRED)).quantize(PRICE_QUANTUM)
-    return price
+        index = exc.extra.pop("index", None)
+        raise _with_field(exc, wanted[index][3] if index is not None else "lines") from exc
+    prices = []
+    for quote, (_, _, tax_rate, _) in zip(quotes, wanted, strict=True):
+        price = quote.unit_price.amount
+        if quote.tax_inclusive and not order.tax_inclusive:
+            price = (price / (1 + tax_rate / HUNDRED)).quantize(PRICE_QUANTUM)
+        elif order.tax_inclusive and not quote.tax_inclusive:
+            price = (price * (1 + tax_rate / HUNDRED)).quantize(PRICE_QUANTUM)
+        prices.append(price)
+    return prices
 
 
 def _tax_rate(product: Product | None, spec: LineSpec, prefix: str) -> Decimal:
@@ -99,6 +108,10 @@ def _price_line(order: SalesOrder, line: SalesOrderLine, prefix: str) -> SalesOr
                   discount_amount=line.discount_amount, tax_rate=line.tax_rate),
         currency=order.currency, tax_inclusive=order.tax_inclusive, field=prefix)
     line.line_discount, line.line_tax, line.line_total = amounts.discount, amounts.tax, amounts.total
+    # Hold values as the database stores them (4 places), so a new line reads the same as a loaded
+    # one; line_amounts has refused anything too large to quantize.
+    for name in ("quantity", "unit_price", "discount_percent", "discount_amount", "tax_rate", "quantity_fulfilled"):
+        setattr(line, name, Decimal(getattr(line, name)).quantize(PRICE_QUANTUM))
     return line
 
 
@@ -106,7 +119,7 @@ def build_lines(order: SalesOrder, specs: list[LineSpec], *, start: int, field: 
     skus = {spec.sku for spec in specs if spec.sku}
     products = ({p.sku: p for p in Product.objects.filter(sku__in=skus).select_related("unit", "tax_category")}
                 if skus else {})
-    lines = []
+    lines, to_price = [], []
     for i, spec in enumerate(specs):
         prefix = f"{field}.{i}"
         product = None
@@ -117,17 +130,26 @@ def build_lines(order: SalesOrder, specs: list[LineSpec], *, start: int, field: 
             if not product.active:
                 raise DomainError(f"Product {spec.sku} is inactive", field=f"{prefix}.sku", code="inactive_product")
         elif not spec.description:
-            raise DomainError("A line needs a sku or a description", field=f"{prefix}.sku", code="required")
+            raise DomainError("A line without a SKU needs a description", field=f"{prefix}.sku", code="required")
         quantity = _quantity(spec.quantity, product, prefix)
         tax_rate = _tax_rate(product, spec, prefix)
-        line = SalesOrderLine(
+        if spec.unit_price is not None:
+            unit_price = _explicit_price(order, spec.unit_price, prefix)
+        elif product is None:
+            raise DomainError("A line without a SKU needs a unit price", field=f"{prefix}.unit_price",
+                              code="required")
+        else:
+            unit_price = None
+            to_price.append((len(lines), product, quantity, tax_rate, prefix))
+        lines.append(SalesOrderLine(
             order=order, position=start + i, product=product, sku=product.sku if product else "",
-            description=(spec.description or product.name)[:300], quantity=quantity,
-            unit_price=_unit_price(order, product, spec, quantity, tax_rate, prefix),
+            description=(spec.description or product.name)[:300], quantity=quantity, unit_price=unit_price,
             discount_percent=_decimal(spec.discount_percent, "discount_percent", prefix),
-            discount_amount=_decimal(spec.discount_amount, "discount_amount", prefix), tax_rate=tax_rate)
-        lines.append(_price_line(order, line, prefix))
-    return lines
+            discount_amount=_decimal(spec.discount_amount, "discount_amount", prefix), tax_rate=tax_rate))
+    prices = _list_prices(order, [(p, q, r, f) for _, p, q, r, f in to_price])
+    for (index, *_), price in zip(to_price, prices, strict=True):
+        lines[index].unit_price = price
+    return [_price_line(order, line, f"{field}.{i}") for i, line in enumerate(lines)]
 
 
 def change_lines(order: SalesOrder, by_id: dict[int, SalesOrderLine], changes: list) -> list[SalesOrderLine]:
@@ -144,7 +166,7 @@ def change_lines(order: SalesOrder, by_id: dict[int, SalesOrderLine], changes: l
                 raise DomainError("quantity is below what was already fulfilled", field=f"{prefix}.quantity",
                                   code="invalid_quantity")
         if change.unit_price is not None:
-            line.unit_price = _unit_price(order, line.product, change, line.quantity, line.tax_rate, prefix)
+            line.unit_price = _explicit_price(order, change.unit_price, prefix)
         if change.discount_percent is not None:
             line.discount_percent = _decimal(change.discount_percent, "discount_percent", prefix)
         if change.discount_amount is not None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
 from oms.core.models import OutboxEvent
-from oms.inventory.models import Warehouse
+from oms.inventory.models import Location
 from oms.inventory.services import default_location, reservation_release_all, reservation_set
 from oms.parties.models import Party
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
@@ -88,20 +88,25 @@ def _customer(code: str) -> Party:
     return party
 
 
-def _warehouse(code: str | None) -> Warehouse:
-    qs = Warehouse.objects.filter(active=True)
-    warehouse = qs.filter(code=code).first() if code else qs.order_by("id").first()
-    if warehouse is None:
+def _stock_location(code: str | None) -> Location:
+    """The default stock location of the named warehouse (or of the first active one), in one query."""
+    qs = Location.objects.select_related("warehouse").filter(is_default=True, warehouse__active=True)
+    location = (qs.filter(warehouse__code=code) if code else qs.order_by("warehouse_id")).first()
+    if location is None:
         raise NotFound(f"No active warehouse {code!r}" if code else "No active warehouse is set up", field="warehouse")
-    return warehouse
+    return location
 
 
-def _default_address(party: Party, kind: str) -> dict:
-    address = party.addresses.filter(kind=kind).order_by("-is_default", "id").first()
-    return address.as_dict() if address else {}
+def _default_addresses(party: Party) -> dict[str, dict]:
+    """The party's default billing and shipping addresses, in one query."""
+    found: dict[str, dict] = {}
+    for address in party.addresses.order_by("-is_default", "id"):
+        found.setdefault(address.kind, address.as_dict())
+    return found
 
 
-def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
+def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine], *, location: Location | None = None,
+                       fresh: bool = False) -> None:
     """Hold stock for what is still to ship on each line (or nothing when the order is not reserving)."""
     wanted: dict = {}
     if order.status in RESERVING:
@@ -109,7 +114,8 @@ def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
             if line.product is not None:
                 open_qty = line.quantity - line.quantity_fulfilled
                 wanted[line.product] = wanted.get(line.product, Decimal(0)) + open_qty
-    reservation_set(reference=order.stock_reference, location=default_location(order.warehouse), wanted=wanted)
+    reservation_set(reference=order.stock_reference, location=location or default_location(order.warehouse),
+                    wanted=wanted, fresh=fresh)
 
 
 def _credit_exceeded(order: SalesOrder) -> bool:
@@ -128,16 +134,26 @@ def _set_status(order: SalesOrder, to: str, effects: _Effects, action: str, **ch
     effects.add(order, action, {"status": [before, to], **changes})
 
 
-def _confirm(order: SalesOrder, lines: list[SalesOrderLine], effects: _Effects) -> None:
+def _confirm(order: SalesOrder, effects: _Effects) -> None:
+    """Move to confirmed (or on hold when over the credit limit); the caller reserves the stock."""
     _set_status(order, S.CONFIRMED, effects, "order.confirmed")
     order.confirmed_at = timezone.now()
-    _sync_reservations(order, lines)
     if _credit_exceeded(order):
         order.held_from, order.hold_reason = S.CONFIRMED, CREDIT_HOLD_REASON
         _set_status(order, S.ON_HOLD, effects, "order.held", reason=CREDIT_HOLD_REASON)
 
 
+def _with_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> SalesOrder:
+    """Attach the lines as if prefetched, so the caller can serialise the order without re-reading it."""
+    cached = order.lines.all()
+    cached._result_cache = sorted(lines, key=lambda line: line.position)
+    cached._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": cached}
+    return order
+
+
 def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
+    """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
     customer = _customer(spec.customer)
     currency = spec.currency or customer.currency
     if not is_known_currency(currency):
@@ -146,29 +162,35 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
         raise DomainError(f"channel must be one of {Channel.values}", field="channel")
     if not spec.lines:
         raise DomainError("An order needs at least one line", field="lines", code="required")
+    duplicate = Conflict(f"An order from {spec.channel} with reference {spec.external_ref!r} exists",
+                         field="external_ref", code="duplicate_external_ref")
     if spec.external_ref and SalesOrder.objects.filter(channel=spec.channel, external_ref=spec.external_ref).exists():
-        raise Conflict(f"An order from {spec.channel} with reference {spec.external_ref!r} exists",
-                       field="external_ref", code="duplicate_external_ref")
-    warehouse = _warehouse(spec.warehouse)
+        raise duplicate
+    location = _stock_location(spec.warehouse)
     custom = custom_values_clean(target="sales.salesorder", values=spec.custom)
+    addresses = {} if spec.billing_address and spec.shipping_address else _default_addresses(customer)
     order = SalesOrder(customer=customer, currency=currency, channel=spec.channel, external_ref=spec.external_ref,
-                       warehouse=warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes, custom=custom,
-                       billing_address=spec.billing_address or _default_address(customer, "billing"),
-                       shipping_address=spec.shipping_address or _default_address(customer, "shipping"))
+                       warehouse=location.warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes,
+                       custom=custom, billing_address=spec.billing_address or addresses.get("billing", {}),
+                       shipping_address=spec.shipping_address or addresses.get("shipping", {}))
     lines = build_lines(order, spec.lines, start=1)
     for name, value in totals_of(lines).items():
         setattr(order, name, value)
     effects = _Effects()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order.number = number_allocate(doc_type="sales.order")
-        order.save()
-        SalesOrderLine.objects.bulk_create(lines)
         effects.add(order, "order.created", {"lines": [line_snapshot(x) for x in lines]})
         if confirm:
-            _confirm(order, lines, effects)
-            order.save(update_fields=["status", "confirmed_at", "held_from", "hold_reason", "updated_at"])
+            _confirm(order, effects)
+        try:
+            order.save(force_insert=True)
+        except IntegrityError as exc:  # a concurrent order took the same channel reference
+            raise duplicate from exc
+        SalesOrderLine.objects.bulk_create(lines)
+        if order.status in RESERVING:
+            _sync_reservations(order, lines, location=location, fresh=True)
         effects.flush()
-    return order
+    return _with_lines(order, lines)
 
 
 def _locked(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine]]:
@@ -182,8 +204,9 @@ def order_confirm(*, order: SalesOrder) -> SalesOrder:
     effects = _Effects()
     with transaction.atomic():
         order, lines = _locked(order)
-        _confirm(order, lines, effects)
+        _confirm(order, effects)
         order.save(update_fields=["status", "confirmed_at", "held_from", "hold_reason", "updated_at"])
+        _sync_reservations(order, lines)
         effects.flush()
     return order
 

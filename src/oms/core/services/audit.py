@@ -73,7 +73,8 @@ def audit_record_many(*, entries: list[AuditEntry], actor: Actor | None = None) 
     """Append records to the chain in one short critical section (3 statements whatever the count)."""
     actor = actor or current_actor()
     request_id = current_request_id()
-    with transaction.atomic():
+    # No savepoint: the caller's transaction is the unit; a failure here rolls it all back.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             # The migration creates the head; a flushed database (`oms flush`, transactional tests)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import QuerySet
 
+from oms.core import customfield_cache
 from oms.core.errors import DomainError
 from oms.core.models import CustomFieldDefinition
 from oms.core.services.audit import audit_record
@@ -26,7 +27,11 @@ class CustomFieldError(DomainError):
 
 
 def definitions_for(target: str) -> list[CustomFieldDefinition]:
-    return list(CustomFieldDefinition.objects.filter(target=target, active=True))
+    found = customfield_cache.cached(target)
+    if found is None:
+        found = list(CustomFieldDefinition.objects.filter(target=target, active=True))
+        customfield_cache.store(target, found)
+    return found
 
 
 def _err(defn: CustomFieldDefinition, message: str) -> CustomFieldError:

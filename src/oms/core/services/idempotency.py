@@ -11,7 +11,8 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from oms.core.context import current_actor
 from oms.core.errors import Conflict, DomainError
@@ -46,13 +47,25 @@ def idempotent_run(*, key: str | None, fingerprint: str, action: Callable[[], tu
         raise DomainError(f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key")
     actor_key = current_actor().key
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                record = IdempotencyRecord.objects.create(actor_key=actor_key, key=key, request_hash=fingerprint)
-        except IntegrityError:
-            existing = IdempotencyRecord.objects.get(actor_key=actor_key, key=key)
-            return _replay(existing, fingerprint)
+        record_id = _claim(actor_key, key, fingerprint)
+        if record_id is None:
+            return _replay(IdempotencyRecord.objects.get(actor_key=actor_key, key=key), fingerprint)
         status, body = action()
         body = jsonable(body)
-        IdempotencyRecord.objects.filter(pk=record.pk).update(status_code=status, response=body)
+        IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
         return status, body
+
+
+_CLAIM = (
+    "INSERT INTO core_idempotencyrecord (actor_key, key, request_hash, status_code, created_at) "
+    "VALUES (%s, %s, %s, 0, %s) ON CONFLICT (actor_key, key) DO NOTHING RETURNING id"
+)
+
+
+def _claim(actor_key: str, key: str, fingerprint: str) -> int | None:
+    """Insert the key's row, or return None when it exists (a concurrent twin waits here for the
+    first transaction to finish, then sees the row). One statement, no savepoint."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM, [actor_key, key, fingerprint, timezone.now()])
+        row = cursor.fetchone()
+    return None if row is None else row[0]

@@ -89,13 +89,39 @@ def _next_value(series_id: int, period: str) -> int | None:
     return None if row is None else int(row[0])
 
 
+# The common case in one statement: find the series and its counter for this period, take the
+# next value and return it with the format. Falls back to the slower path when either is missing.
+_NEXT_BY_TYPE = (
+    "UPDATE core_numbercounter SET last_value = last_value + 1 WHERE id = ("
+    " SELECT c.id FROM core_numbercounter c JOIN core_numberseries s ON s.id = c.series_id"
+    " WHERE s.doc_type = %s AND s.company_id = {company}"
+    " AND c.period = CASE WHEN s.reset = 'yearly' THEN %s ELSE '' END)"
+    " RETURNING last_value, (SELECT format FROM core_numberseries WHERE id = core_numbercounter.series_id)"
+)
+
+
+def _next_value_by_type(doc_type: str, company: Company | None, year: str) -> tuple[int, str] | None:
+    if company is None:
+        sql, params = _NEXT_BY_TYPE.format(company="(SELECT MIN(id) FROM core_company)"), [doc_type, year]
+    else:
+        sql, params = _NEXT_BY_TYPE.format(company="%s"), [doc_type, company.pk, year]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else (int(row[0]), row[1])
+
+
 def number_allocate(*, doc_type: str, company: Company | None = None, when: datetime | None = None,
                     series: NumberSeries | None = None) -> str:
     """The next number of a series. Must run inside the transaction that writes the document."""
     if not connection.in_atomic_block:
         raise RuntimeError("number_allocate must run inside the transaction that writes the document")
     when = timezone.localtime(when or timezone.now())
-    series = series or series_get(doc_type=doc_type, company=company)
+    if series is None:
+        fast = _next_value_by_type(doc_type, company, str(when.year))
+        if fast is not None:
+            return format_render(fast[1], seq=fast[0], when=when)
+        series = series_get(doc_type=doc_type, company=company)
     period = str(when.year) if series.reset == NumberSeries.Reset.YEARLY else ""
     value = _next_value(series.pk, period)
     if value is None:
