@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--clients", default="2,4,8,16")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--service-procs", type=int, default=4, help="processes for the service-layer run")
     parser.add_argument("--port", type=int, default=8931)
     parser.add_argument("--pgbench-seconds", type=int, default=30)
     args = parser.parse_args()
@@ -161,8 +162,8 @@ def main() -> None:
         server.terminate()
         server.wait()
 
-    per_s = service_layer(args.db, args.workers, args.duration)
-    print(f"\nservice layer in-process ({args.workers} processes, no HTTP): {per_s:.1f} orders/s, "
+    per_s = service_layer(args.db, args.service_procs, args.duration)
+    print(f"\nservice layer in-process ({args.service_procs} processes, no HTTP): {per_s:.1f} orders/s, "
           f"ratio {per_s / tps:.4f}")
     print(f"\npgbench {tps:.0f} tps; best HTTP {best['orders_s']:.1f} orders/s = {best['orders_s'] / tps:.1%} "
           f"(target 15%); service layer = {per_s / tps:.1%} (target 30%)")

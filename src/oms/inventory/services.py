@@ -96,12 +96,39 @@ def _low_stock_event(change: Change, after: tuple[Decimal, Decimal]) -> OutboxEv
     return None
 
 
-def _apply_changes(changes: list[Change]) -> list[StockMove]:
-    """Apply changes in lock order and record them as moves; all or nothing."""
+@dataclass
+class PendingStock:
+    """Stock levels already changed (and locked) whose ledger rows are not written yet.
+
+    Lets a caller take its own serialising locks (a document number) after the stock rows and
+    just before commit, then record the moves under that number.
+    """
+
+    changes: list[Change]
+    events: list[OutboxEvent]
+    reservations: list[Reservation]
+
+    def record(self, *, reference: str | None = None) -> list[StockMove]:
+        moves = [StockMove(product=c.product, location=c.location, kind=c.kind, on_hand_delta=c.on_hand_delta,
+                           reserved_delta=c.reserved_delta, reason=c.reason, reference=reference or c.reference)
+                 for c in self.changes]
+        StockMove.objects.bulk_create(moves)
+        if self.events:
+            OutboxEvent.objects.bulk_create(self.events)
+        if self.reservations:
+            for row in self.reservations:
+                row.reference = reference or row.reference
+            Reservation.objects.bulk_create(self.reservations)
+        return moves
+
+
+def _change_levels(changes: list[Change]) -> PendingStock:
+    """Apply changes to the stock levels in lock order; all or nothing (the caller's transaction)."""
     if not connection.in_atomic_block:
         raise RuntimeError("stock changes must run inside a transaction")
-    moves, events = [], []
-    for change in sorted(changes, key=lambda c: (c.product.pk, c.location.pk)):
+    ordered = sorted(changes, key=lambda c: (c.product.pk, c.location.pk))
+    events = []
+    for change in ordered:
         after = _update_level(change)
         if after is None:
             after = _create_level(change) if not StockLevel.objects.filter(
@@ -113,13 +140,19 @@ def _apply_changes(changes: list[Change]) -> list[StockMove]:
         event = _low_stock_event(change, after)
         if event is not None:
             events.append(event)
-        moves.append(StockMove(product=change.product, location=change.location, kind=change.kind,
-                               on_hand_delta=change.on_hand_delta, reserved_delta=change.reserved_delta,
-                               reason=change.reason, reference=change.reference))
-    StockMove.objects.bulk_create(moves)
-    if events:
-        OutboxEvent.objects.bulk_create(events)
-    return moves
+    return PendingStock(changes=ordered, events=events, reservations=[])
+
+
+def _apply_changes(changes: list[Change]) -> list[StockMove]:
+    return _change_levels(changes).record()
+
+
+def reservation_reserve_new(*, location: Location, wanted: dict[Product, Decimal]) -> PendingStock:
+    """Reserve stock for a document that holds none yet; ``record(reference=...)`` writes the ledger."""
+    stocked = {p: q for p, q in wanted.items() if p.is_stocked and q > 0}
+    pending = _change_levels([Change(p, location, ZERO, q, StockMove.Kind.RESERVATION) for p, q in stocked.items()])
+    pending.reservations = [Reservation(product=p, location=location, quantity=q) for p, q in stocked.items()]
+    return pending
 
 
 def warehouse_create(*, code: str, name: str, address: dict | None = None) -> Warehouse:

@@ -22,7 +22,9 @@ from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
 from oms.core.models import OutboxEvent
 from oms.inventory.models import Location
-from oms.inventory.services import default_location, reservation_release_all, reservation_set
+from oms.inventory.services import (
+    default_location, reservation_release_all, reservation_reserve_new, reservation_set,
+)
 from oms.parties.models import Party
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
@@ -58,23 +60,32 @@ class LineChange:
 
 @dataclass
 class _Effects:
-    """Audit entries and events a service collects, written together at the end of its transaction."""
+    """Audit entries and events a service collects, written together at the end of its transaction
+    (when the order has its number), the audit chain last."""
 
-    audit: list[AuditEntry] = field(default_factory=list)
-    events: list[OutboxEvent] = field(default_factory=list)
+    def __init__(self, order: SalesOrder) -> None:
+        self.order = order
+        self.steps: list[tuple[str, dict, str]] = []  # action, changes, status after the step
 
-    def add(self, order: SalesOrder, action: str, changes: dict) -> None:
-        self.audit.append(AuditEntry(action=action, object_type="sales.order", object_id=order.number, changes=changes))
-        payload = {**changes, "number": order.number, "status": order.status, "currency": order.currency,
-                   "total": str(amount_rounded(order.total, order.currency))}
-        if "status" in changes:
-            payload["previous_status"] = changes["status"][0]
-        self.events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
-                                       payload=payload))
+    def add(self, action: str, changes: dict, *, first: bool = False, status: str | None = None) -> None:
+        step = (action, changes, status or self.order.status)
+        self.steps.insert(0, step) if first else self.steps.append(step)
 
     def flush(self) -> None:
-        OutboxEvent.objects.bulk_create(self.events)
-        audit_record_many(entries=self.audit)
+        order = self.order
+        total = str(amount_rounded(order.total, order.currency))
+        events, entries = [], []
+        for action, changes, status in self.steps:
+            entries.append(AuditEntry(action=action, object_type="sales.order", object_id=order.number,
+                                      changes=changes))
+            payload = {**changes, "number": order.number, "status": status, "currency": order.currency,
+                       "total": total}
+            if "status" in changes:
+                payload["previous_status"] = changes["status"][0]
+            events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
+                                      payload=payload))
+        OutboxEvent.objects.bulk_create(events)
+        audit_record_many(entries=entries)
 
 
 def _customer(code: str) -> Party:
@@ -105,17 +116,19 @@ def _default_addresses(party: Party) -> dict[str, dict]:
     return found
 
 
-def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine], *, location: Location | None = None,
-                       fresh: bool = False) -> None:
-    """Hold stock for what is still to ship on each line (or nothing when the order is not reserving)."""
+def _open_quantities(lines: list[SalesOrderLine]) -> dict:
+    """What is still to ship, per product."""
     wanted: dict = {}
-    if order.status in RESERVING:
-        for line in lines:
-            if line.product is not None:
-                open_qty = line.quantity - line.quantity_fulfilled
-                wanted[line.product] = wanted.get(line.product, Decimal(0)) + open_qty
-    reservation_set(reference=order.stock_reference, location=location or default_location(order.warehouse),
-                    wanted=wanted, fresh=fresh)
+    for line in lines:
+        if line.product is not None:
+            wanted[line.product] = wanted.get(line.product, Decimal(0)) + line.quantity - line.quantity_fulfilled
+    return wanted
+
+
+def _sync_reservations(order: SalesOrder, lines: list[SalesOrderLine]) -> None:
+    """Hold stock for what is still to ship on each line (or nothing when the order is not reserving)."""
+    wanted = _open_quantities(lines) if order.status in RESERVING else {}
+    reservation_set(reference=order.stock_reference, location=default_location(order.warehouse), wanted=wanted)
 
 
 def _credit_exceeded(order: SalesOrder) -> bool:
@@ -131,7 +144,7 @@ def _set_status(order: SalesOrder, to: str, effects: _Effects, action: str, **ch
     before = order.status
     transition_check(before, to)
     order.status = to
-    effects.add(order, action, {"status": [before, to], **changes})
+    effects.add(action, {"status": [before, to], **changes})
 
 
 def _confirm(order: SalesOrder, effects: _Effects) -> None:
@@ -176,19 +189,23 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     lines = build_lines(order, spec.lines, start=1)
     for name, value in totals_of(lines).items():
         setattr(order, name, value)
-    effects = _Effects()
+    effects = _Effects(order)
     with transaction.atomic(savepoint=False):
-        order.number = number_allocate(doc_type="sales.order")
-        effects.add(order, "order.created", {"lines": [line_snapshot(x) for x in lines]})
         if confirm:
             _confirm(order, effects)
+        # Stock rows first (contended per product only), the number series last: its lock is held
+        # from here to commit, so it must cover as little work as possible.
+        reserved = (reservation_reserve_new(location=location, wanted=_open_quantities(lines))
+                    if order.status in RESERVING else None)
+        order.number = number_allocate(doc_type="sales.order")
         try:
             order.save(force_insert=True)
         except IntegrityError as exc:  # a concurrent order took the same channel reference
             raise duplicate from exc
         SalesOrderLine.objects.bulk_create(lines)
-        if order.status in RESERVING:
-            _sync_reservations(order, lines, location=location, fresh=True)
+        if reserved is not None:
+            reserved.record(reference=order.stock_reference)
+        effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
         effects.flush()
     return _with_lines(order, lines)
 
@@ -201,9 +218,9 @@ def _locked(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine]]:
 
 
 def order_confirm(*, order: SalesOrder) -> SalesOrder:
-    effects = _Effects()
     with transaction.atomic():
         order, lines = _locked(order)
+        effects = _Effects(order)
         _confirm(order, effects)
         order.save(update_fields=["status", "confirmed_at", "held_from", "hold_reason", "updated_at"])
         _sync_reservations(order, lines)
@@ -212,9 +229,9 @@ def order_confirm(*, order: SalesOrder) -> SalesOrder:
 
 
 def order_cancel(*, order: SalesOrder, reason: str = "") -> SalesOrder:
-    effects = _Effects()
     with transaction.atomic():
         order, _ = _locked(order)
+        effects = _Effects(order)
         _set_status(order, S.CANCELLED, effects, "order.cancelled", reason=reason)
         order.save(update_fields=["status", "updated_at"])
         reservation_release_all(reference=order.stock_reference)
@@ -225,9 +242,9 @@ def order_cancel(*, order: SalesOrder, reason: str = "") -> SalesOrder:
 def order_hold(*, order: SalesOrder, reason: str) -> SalesOrder:
     if not reason.strip():
         raise DomainError("A hold needs a reason", field="reason", code="required")
-    effects = _Effects()
     with transaction.atomic():
         order, _ = _locked(order)
+        effects = _Effects(order)
         held_from = order.status
         _set_status(order, S.ON_HOLD, effects, "order.held", reason=reason)
         order.held_from, order.hold_reason = held_from, reason
@@ -237,9 +254,9 @@ def order_hold(*, order: SalesOrder, reason: str) -> SalesOrder:
 
 
 def order_release(*, order: SalesOrder, reason: str = "") -> SalesOrder:
-    effects = _Effects()
     with transaction.atomic():
         order, _ = _locked(order)
+        effects = _Effects(order)
         if order.status != S.ON_HOLD:
             raise InvalidTransition(kind="sales order", from_state=order.status, to_state="released")
         _set_status(order, order.held_from or S.CONFIRMED, effects, "order.released",
@@ -251,9 +268,9 @@ def order_release(*, order: SalesOrder, reason: str = "") -> SalesOrder:
 
 
 def order_complete(*, order: SalesOrder) -> SalesOrder:
-    effects = _Effects()
     with transaction.atomic():
         order, _ = _locked(order)
+        effects = _Effects(order)
         _set_status(order, S.COMPLETED, effects, "order.completed")
         order.save(update_fields=["status", "updated_at"])
         effects.flush()
@@ -263,9 +280,9 @@ def order_complete(*, order: SalesOrder) -> SalesOrder:
 def order_lines_edit(*, order: SalesOrder, add: list[LineSpec] = (), change: list[LineChange] = (),
                      remove: list[int] = ()) -> SalesOrder:
     """Add, change and remove lines in one step; totals and reservations follow in the same transaction."""
-    effects = _Effects()
     with transaction.atomic():
         order, lines = _locked(order)
+        effects = _Effects(order)
         if order.status not in EDITABLE:
             raise Conflict(f"Order {order.number} can no longer be edited (status {order.status})",
                            field="status", code="not_editable")
@@ -294,7 +311,7 @@ def order_lines_edit(*, order: SalesOrder, add: list[LineSpec] = (), change: lis
         SalesOrderLine.objects.bulk_create(added)
         order.save(update_fields=["subtotal", "discount_total", "tax_total", "total", "updated_at"])
         _sync_reservations(order, result)
-        effects.add(order, "order.updated", {"lines": [before, [line_snapshot(x) for x in result]],
+        effects.add("order.updated", {"lines": [before, [line_snapshot(x) for x in result]],
                                              "total": [str(amount_rounded(before_total, order.currency)),
                                                        str(amount_rounded(order.total, order.currency))]})
         effects.flush()
