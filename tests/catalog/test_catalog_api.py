@@ -84,7 +84,7 @@ def test_patch_and_delete(setup):
     assert setup.delete("products/TSHIRT").json()["active"] is False
     assert [p["sku"] for p in setup.get("products", {"active": False}).json()["items"]] == ["TSHIRT"]
     actions = list(AuditRecord.objects.filter(object_type="catalog.product", object_id="TSHIRT")
-                   .order_by("seq").values_list("action", flat=True))
+                   .order_by("id").values_list("action", flat=True))
     assert actions == ["product.created", "product.updated", "product.updated"]
 
 

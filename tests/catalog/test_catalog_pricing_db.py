@@ -125,10 +125,10 @@ def test_price_changes_are_audited_per_break(shirt):
     assert created.changes["items.TSHIRT@1"] == [None, "10"]
     price_list_update(price_list=price_list, items=[{"product": "TSHIRT", "price": "10.00"},
                                                     {"product": "TSHIRT", "price": "9", "min_quantity": 10}])
-    updated = AuditRecord.objects.filter(action="price_list.updated").order_by("seq").last()
+    updated = AuditRecord.objects.filter(action="price_list.updated").order_by("id").last()
     assert updated.changes == {"items.TSHIRT@10": [None, "9"]}
     price_item_set(price_list=price_list, product=shirt, price="9.50", min_quantity=10)
-    assert AuditRecord.objects.filter(action="price_list.updated").order_by("seq").last().changes == {
+    assert AuditRecord.objects.filter(action="price_list.updated").order_by("id").last().changes == {
         "items.TSHIRT@10": ["9", "9.5"]}
     price_item_remove(price_list=price_list, product=shirt, min_quantity=10)
     assert list(PriceListItem.objects.values_list("min_quantity", flat=True)) == [Decimal(1)]

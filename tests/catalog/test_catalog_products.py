@@ -12,7 +12,7 @@ from oms.core.models import AuditRecord, CustomFieldDefinition, OutboxEvent
 
 
 def audit_actions(sku):
-    return list(AuditRecord.objects.filter(object_type="catalog.product", object_id=sku).order_by("seq")
+    return list(AuditRecord.objects.filter(object_type="catalog.product", object_id=sku).order_by("id")
                 .values_list("action", flat=True))
 
 

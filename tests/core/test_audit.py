@@ -5,21 +5,29 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from oms.core.context import Actor
 from oms.core.models import AuditChainHead, AuditRecord
 from oms.core.services import audit as audit_service
-from oms.core.services.audit import GENESIS, AuditEntry, audit_record, audit_record_many, audit_verify
+from oms.core.services.audit import (
+    GENESIS, AuditEntry, audit_record, audit_record_many, audit_seal, audit_verify,
+)
 
 pytestmark = pytest.mark.django_db
 
 TABLE = AuditRecord._meta.db_table
 
 
+def sealed(records):
+    """Records as chained by the sealer (which runs after commit; tests run inside one transaction)."""
+    audit_seal()
+    return [AuditRecord.objects.get(pk=r.pk) for r in records]
+
+
 def make_records(n=4):
-    return [audit_record(action=f"test.step{i}", object_type="test.thing", object_id=i,
-                         changes={"n": [i, i + 1]}) for i in range(n)]
+    return sealed([audit_record(action=f"test.step{i}", object_type="test.thing", object_id=i,
+                                changes={"n": [i, i + 1]}) for i in range(n)])
 
 
 def raw_sql(sql, params):
@@ -42,8 +50,8 @@ def test_records_form_a_hash_chain():
 
 
 def test_many_records_in_one_call_chain_too():
-    records = audit_record_many(entries=[AuditEntry("test.bulk", "test.thing", i, {"i": i}) for i in range(5)],
-                                actor=Actor(type="user", id="7", label="alice"))
+    records = sealed(audit_record_many(entries=[AuditEntry("test.bulk", "test.thing", i, {"i": i})
+                                                for i in range(5)], actor=Actor(type="user", id="7", label="alice")))
     assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
     stored = AuditRecord.objects.filter(action="test.bulk").order_by("seq")
     assert [(r.actor_type, r.actor_id, r.actor_label) for r in stored] == [("user", "7", "alice")] * 5
@@ -104,7 +112,7 @@ def test_an_emptied_database_starts_a_new_chain():
     """After a flush (tests, `oms flush`) there is no chain head row: the next record creates it."""
     raw_sql(f"DELETE FROM {TABLE}", [])
     raw_sql(f"DELETE FROM {AuditChainHead._meta.db_table}", [])
-    rec = audit_record(action="test.after_flush", object_type="test.thing", object_id=1)
+    (rec,) = sealed([audit_record(action="test.after_flush", object_type="test.thing", object_id=1)])
     assert (rec.seq, rec.prev_hash) == (1, GENESIS)
     assert audit_verify().ok
 
@@ -191,3 +199,22 @@ def test_api_has_no_write_route_for_audit(api, method):
         response = call(path) if method == "delete" else call(path, {"action": "test.forged"})
         assert response.status_code in (404, 405), (path, response.status_code)
     assert AuditRecord.objects.get(pk=rec.pk).action == rec.action
+
+
+def test_records_are_appended_unsealed_and_chained_in_commit_order_by_the_sealer():
+    first = audit_record(action="test.unsealed", object_type="test.thing", object_id=1)
+    assert (first.seq, first.hash) == (None, "")  # no lock on the chain inside the writing transaction
+    second = audit_record(action="test.unsealed", object_type="test.thing", object_id=2)
+    assert audit_seal() >= 2
+    a, b = AuditRecord.objects.get(pk=first.pk), AuditRecord.objects.get(pk=second.pk)
+    assert b.seq == a.seq + 1 and b.prev_hash == a.hash
+    assert audit_seal() == 0  # sealed rows are never sealed again
+    assert audit_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_records_are_sealed_right_after_commit():
+    with transaction.atomic():
+        rec = audit_record(action="test.commit", object_type="test.thing", object_id=1)
+    stored = AuditRecord.objects.get(pk=rec.pk)
+    assert stored.seq is not None and len(stored.hash) == 64

@@ -44,7 +44,7 @@ def test_add_party_with_address_is_audited(staff):
     party = Party.objects.get(code="ACME")
     assert party.addresses.get().country == "FR"
     actions = list(AuditRecord.objects.filter(object_type="parties.party", object_id=str(party.pk))
-                   .order_by("seq").values_list("action", flat=True))
+                   .order_by("id").values_list("action", flat=True))
     assert actions[0] == "party.created" and "party.updated" in actions
 
 

@@ -14,7 +14,7 @@ BERLIN = {"kind": "billing", "line1": "Hauptstr. 1", "city": "Berlin", "postal_c
 
 
 def audits(party, action=None):
-    qs = AuditRecord.objects.filter(object_type="parties.party", object_id=str(party.pk)).order_by("seq")
+    qs = AuditRecord.objects.filter(object_type="parties.party", object_id=str(party.pk)).order_by("id")
     return list(qs.filter(action=action) if action else qs)
 
 

@@ -109,7 +109,7 @@ def test_credit_limit_exceeded_holds_automatically(world):
     assert second.status == OrderStatus.ON_HOLD
     assert second.hold_reason == "credit limit exceeded"
     assert level(world.widget, world.location) == (D(10), D(10))
-    actions = list(AuditRecord.objects.filter(object_id=second.number).order_by("seq").values_list("action", flat=True))
+    actions = list(AuditRecord.objects.filter(object_id=second.number).order_by("id").values_list("action", flat=True))
     assert actions == ["order.created", "order.confirmed", "order.held"]
 
 

@@ -91,7 +91,7 @@ class CustomFieldDefinitionAdmin(admin.ModelAdmin):
 
 @admin.register(AuditRecord)
 class AuditRecordAdmin(ReadOnlyAdmin):
-    list_display = ("seq", "created_at", "actor_label", "action", "object_type", "object_id")
+    list_display = ("id", "seq", "created_at", "actor_label", "action", "object_type", "object_id")
     list_filter = ("action", "object_type", "actor_type")
     search_fields = ("object_id", "actor_label", "request_id", "action")
     date_hierarchy = "created_at"

@@ -95,7 +95,8 @@ def custom_fields_create(request, payload: CustomFieldIn):
 
 
 class AuditOut(Schema):
-    seq: int
+    id: int
+    seq: int | None
     created_at: datetime
     actor_type: str
     actor_id: str

@@ -89,9 +89,10 @@ class AppendOnlyQuerySet(models.QuerySet):
 
 
 class AuditRecord(models.Model):
-    """One state change. Append-only; each row carries the hash of the row before it."""
+    """One state change. Append-only; once sealed (right after its transaction commits) it carries
+    its place in the chain and a hash covering its contents and the previous record's hash."""
 
-    seq = models.BigIntegerField(_("sequence"), unique=True)
+    seq = models.BigIntegerField(_("sequence"), unique=True, null=True, blank=True)
     created_at = models.DateTimeField(_("time (UTC)"))
     actor_type = models.CharField(_("actor type"), max_length=10)  # user, token, system
     actor_id = models.CharField(_("actor id"), max_length=64, blank=True)
@@ -101,19 +102,22 @@ class AuditRecord(models.Model):
     object_id = models.CharField(_("object id"), max_length=64)
     changes = models.JSONField(_("changes"), default=dict)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
-    prev_hash = models.CharField(_("previous hash"), max_length=64)
-    hash = models.CharField(_("hash"), max_length=64)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True, default="")
+    hash = models.CharField(_("hash"), max_length=64, blank=True, default="")
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit record")
         verbose_name_plural = _("audit trail")
-        ordering = ["-seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="core_audit_object_idx")]
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "id"], name="core_audit_object_id_idx"),
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="core_audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.pk} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -125,7 +129,7 @@ class AuditRecord(models.Model):
 
 
 class AuditChainHead(models.Model):
-    """The tip of the hash chain: locked while a record is appended, so the chain stays linear."""
+    """The tip of the hash chain: locked while records are sealed, so the chain stays linear."""
 
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)

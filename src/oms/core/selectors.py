@@ -8,7 +8,7 @@ from oms.core.models import AuditRecord, OutboxEvent
 
 
 def audit_for_object(*, object_type: str, object_id: object) -> QuerySet[AuditRecord]:
-    return AuditRecord.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("seq")
+    return AuditRecord.objects.filter(object_type=object_type, object_id=str(object_id)).order_by("id")
 
 
 def audit_records(*, object_type: str | None = None, object_id: str | None = None,

@@ -183,7 +183,7 @@ class EditIn(Schema):
 
 
 class TimelineOut(Schema):
-    seq: int
+    seq: int | None
     created_at: datetime
     actor_label: str
     action: str

@@ -69,7 +69,9 @@ class SalesOrder(CustomFieldsMixin):
 
     @property
     def stock_reference(self) -> str:
-        return f"sales.order:{self.number}"
+        """What the stock ledger calls this order: its id, which (unlike the number) exists from the
+        first write and never changes."""
+        return f"sales.order:{self.pk}"
 
 
 class SalesOrderLine(models.Model):

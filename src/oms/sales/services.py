@@ -7,7 +7,8 @@ audit chain head last, just before commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import uuid
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -193,11 +194,12 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     with transaction.atomic(savepoint=False):
         if confirm:
             _confirm(order, effects)
-        # Stock rows first (contended per product only), the number series last: its lock is held
-        # from here to commit, so it must cover as little work as possible.
+        # Stock rows first (contended per product only) and the number series last: its row lock is
+        # held from allocation to commit, so only the number itself, the events and the audit
+        # records are written under it. Until then the order carries a unique placeholder.
         reserved = (reservation_reserve_new(location=location, wanted=_open_quantities(lines))
                     if order.status in RESERVING else None)
-        order.number = number_allocate(doc_type="sales.order")
+        order.number = f"~{uuid.uuid4().hex}"
         try:
             order.save(force_insert=True)
         except IntegrityError as exc:  # a concurrent order took the same channel reference
@@ -205,6 +207,8 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
         SalesOrderLine.objects.bulk_create(lines)
         if reserved is not None:
             reserved.record(reference=order.stock_reference)
+        order.number = number_allocate(doc_type="sales.order")
+        SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
         effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
         effects.flush()
     return _with_lines(order, lines)

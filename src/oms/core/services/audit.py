@@ -8,16 +8,18 @@ appended; services append their audit record as their last write so that lock is
 from __future__ import annotations
 
 import hashlib
+import logging
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
 from oms.core.models import AuditChainHead, AuditRecord
 
+log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 
 
@@ -70,30 +72,78 @@ def audit_record(*, action: str, object_type: str, object_id: object, changes: d
 
 
 def audit_record_many(*, entries: list[AuditEntry], actor: Actor | None = None) -> list[AuditRecord]:
-    """Append records to the chain in one short critical section (3 statements whatever the count)."""
+    """Append records in the caller's transaction (one INSERT, no lock); they are chained right after commit.
+
+    Chaining (``audit_seal``) runs after commit in commit order, so no write transaction waits on
+    the single chain head. Until sealed (milliseconds), a record has no sequence number or hash.
+    """
     actor = actor or current_actor()
     request_id = current_request_id()
-    # No savepoint: the caller's transaction is the unit; a failure here rolls it all back.
-    with transaction.atomic(savepoint=False):
-        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            # The migration creates the head; a flushed database (`oms flush`, transactional tests)
-            # has none. A fresh head starts at seq 0, so if records survived the next insert collides.
-            AuditChainHead.objects.get_or_create(pk=1)
-            head = AuditChainHead.objects.select_for_update().get(pk=1)
-        created_at = datetime.now(timezone.utc)
-        prev_hash, seq, records = head.last_hash, head.seq, []
-        for entry in entries:
-            seq += 1
-            rec = AuditRecord(seq=seq, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
-                              actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
-                              object_id=str(entry.object_id), changes=jsonable(entry.changes),
-                              request_id=request_id, prev_hash=prev_hash)
-            rec.hash = prev_hash = _hash_of(rec, rec.prev_hash)
-            records.append(rec)
-        AuditRecord.objects.bulk_create(records)
-        AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev_hash)
+    created_at = datetime.now(timezone.utc)
+    records = [AuditRecord(seq=None, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
+                           actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
+                           object_id=str(entry.object_id), changes=jsonable(entry.changes), request_id=request_id)
+               for entry in entries]
+    AuditRecord.objects.bulk_create(records)
+    transaction.on_commit(audit_seal_quietly)
     return records
+
+
+def _lock_head() -> AuditChainHead | None:
+    """The chain head, locked; None when another sealer holds it (it, or the next one, seals our rows)."""
+    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
+    if head is None and not AuditChainHead.objects.filter(pk=1).exists():
+        # The migration creates the head; a flushed database (`oms flush`, transactional tests) has none.
+        AuditChainHead.objects.get_or_create(pk=1)
+        head = AuditChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
+def _write_seals(records: list[AuditRecord]) -> None:
+    """Set seq, prev_hash and hash of unsealed rows in one UPDATE (sealed rows are never touched)."""
+    table = AuditRecord._meta.db_table
+    cases = {name: " ".join("WHEN %s THEN %s" for _ in records) for name in ("seq", "prev_hash", "hash")}
+    params: list = []
+    for name in ("seq", "prev_hash", "hash"):
+        for rec in records:
+            params += [rec.pk, getattr(rec, name)]
+    ids = ", ".join("%s" for _ in records)
+    params += [rec.pk for rec in records]
+    sql = (f"UPDATE {table} SET seq = CASE id {cases['seq']} END, prev_hash = CASE id {cases['prev_hash']} END, "
+           f"hash = CASE id {cases['hash']} END WHERE id IN ({ids}) AND seq IS NULL")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def audit_seal(*, batch_size: int = 500) -> int:
+    """Chain every committed, unsealed record in id order; returns how many were sealed."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head = _lock_head()
+            if head is None:
+                return sealed
+            pending = list(AuditRecord.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            if not pending:
+                return sealed
+            seq, prev_hash = head.seq, head.last_hash
+            for rec in pending:
+                seq += 1
+                rec.seq, rec.prev_hash = seq, prev_hash
+                rec.hash = prev_hash = _hash_of(rec, prev_hash)
+            _write_seals(pending)
+            AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev_hash)
+        sealed += len(pending)
+        if len(pending) < batch_size:
+            return sealed
+
+
+def audit_seal_quietly() -> None:
+    """After-commit hook: sealing must never turn a committed request into an error."""
+    try:
+        audit_seal()
+    except DatabaseError:
+        log.exception("audit sealing failed; the records stay unsealed until the next seal")
 
 
 @dataclass(frozen=True)
@@ -104,10 +154,11 @@ class VerifyResult:
 
 
 def audit_verify(*, batch_size: int = 5000) -> VerifyResult:
-    """Walk the chain in order and report every row whose hash or link does not hold."""
+    """Seal what is pending, then walk the chain in order and report every row whose hash or link fails."""
+    audit_seal()
     problems: list[str] = []
     prev_hash, expected_seq, checked, last_id = GENESIS, 1, 0, None
-    qs = AuditRecord.objects.order_by("seq")
+    qs = AuditRecord.objects.filter(seq__isnull=False).order_by("seq")
     last_seq = 0
     while True:
         page = list(qs.filter(seq__gt=last_seq)[:batch_size])
@@ -131,4 +182,7 @@ def audit_verify(*, batch_size: int = 5000) -> VerifyResult:
     if head is not None and (head.seq != last_seq or head.last_hash != prev_hash):
         problems.append(f"chain head says seq {head.seq}, last record is seq {last_seq} (id {last_id}): "
                         "records at the end were deleted or altered")
+    unsealed = AuditRecord.objects.filter(seq__isnull=True).count()
+    if unsealed:
+        problems.append(f"{unsealed} record(s) are not sealed into the chain (a sealer is running; verify again)")
     return VerifyResult(ok=not problems, checked=checked, problems=problems)

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from oms.core.services.audit import audit_verify
+from oms.core.services.audit import audit_seal, audit_verify
 
 
 class Command(BaseCommand):
@@ -10,9 +10,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="recompute the hash chain and report every broken row")
+        sub.add_parser("verify", help="seal pending records, recompute the hash chain, report every broken row")
+        sub.add_parser("seal", help="chain the records committed since the last seal")
 
     def handle(self, *args, action, **options):
+        if action == "seal":
+            self.stdout.write(f"sealed {audit_seal()} record(s)")
+            return
         result = audit_verify()
         if result.ok:
             self.stdout.write(f"audit trail OK: {result.checked} records, chain intact")
