@@ -40,3 +40,11 @@ if apps.is_installed("oms.sales"):
     from oms.sales.api import router as sales_router
 
     api.add_router("/", sales_router)
+if apps.is_installed("oms.invoicing"):
+    from oms.invoicing.api import router as invoicing_router
+
+    api.add_router("/", invoicing_router)
+if apps.is_installed("oms.payments"):
+    from oms.payments.api import router as payments_router
+
+    api.add_router("/", payments_router)

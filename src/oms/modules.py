@@ -13,12 +13,14 @@ from django.core.exceptions import ImproperlyConfigured
 from oms.catalog.manifest import MANIFEST as CATALOG
 from oms.core.manifest import MANIFEST as CORE
 from oms.inventory.manifest import MANIFEST as INVENTORY
+from oms.invoicing.manifest import MANIFEST as INVOICING
 from oms.parties.manifest import MANIFEST as PARTIES
+from oms.payments.manifest import MANIFEST as PAYMENTS
 from oms.sales.manifest import MANIFEST as SALES
 from oms.manifest import Manifest
 
 # Dependency order: a module comes after everything it depends on.
-REGISTRY: dict[str, Manifest] = {m.name: m for m in (CORE, PARTIES, CATALOG, INVENTORY, SALES)}
+REGISTRY: dict[str, Manifest] = {m.name: m for m in (CORE, PARTIES, CATALOG, INVENTORY, SALES, INVOICING, PAYMENTS)}
 
 
 class ModuleDependencyError(ImproperlyConfigured):

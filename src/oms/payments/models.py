@@ -1,0 +1,92 @@
+"""Payments: money received from (or refunded to) customers, and its allocation to invoices.
+
+What is not allocated is the customer's credit. Allocations are rows that are added or reversed,
+never edited, so every change is in the record.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from oms.core.models import MoneyField
+from oms.invoicing.models import Invoice
+from oms.parties.models import Party
+
+
+class Payment(models.Model):
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", _("bank transfer")
+        CASH = "cash", _("cash")
+        CARD = "card", _("card")
+        OTHER = "other", _("other")
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", _("payment received")
+        REFUND = "refund", _("refund paid out")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending (authorised)")
+        COMPLETED = "completed", _("completed")
+        FAILED = "failed", _("failed")
+
+    number = models.CharField(_("number"), max_length=50, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.COMPLETED)
+    customer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="payments",
+                                 verbose_name=_("customer"))
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = MoneyField(_("amount"))
+    method = models.CharField(_("method"), max_length=15, choices=Method.choices)
+    received_on = models.DateField(_("date"))
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    provider = models.CharField(_("provider"), max_length=30, default="manual")
+    provider_reference = models.CharField(_("provider reference"), max_length=100, blank=True)
+    refund_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds",
+                                  verbose_name=_("refund of"))
+    credit_note = models.ForeignKey(Invoice, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="refunds", verbose_name=_("refund for credit note"))
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payments_amount_positive"),
+            models.UniqueConstraint(fields=["provider", "provider_reference"], condition=~Q(provider_reference=""),
+                                    name="payments_unique_provider_reference"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class Allocation(models.Model):
+    """Part of a payment applied to an invoice (or debit note). A reversal is a new negative row."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="allocations",
+                                verbose_name=_("payment"))
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations",
+                                verbose_name=_("invoice"))
+    amount = MoneyField(_("amount"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        indexes = [models.Index(fields=["invoice"], name="payments_alloc_invoice_idx")]
+
+
+class ProviderEvent(models.Model):
+    """A webhook event already handled: a duplicate delivery is recognised and ignored."""
+
+    provider = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="payments_event_once")]
