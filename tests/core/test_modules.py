@@ -1,5 +1,6 @@
 """The module registry: which modules are enabled, and refusing an incomplete set at start-up."""
 
+import json
 import os
 import subprocess
 import sys
@@ -110,3 +111,32 @@ def test_oms_modules_lists_every_module_with_version_and_enabled_flag():
     for name, manifest in REGISTRY.items():
         assert rows[name][1] == manifest.version
         assert rows[name][2] == ("yes" if name in ("core", "parties") else "no")
+
+
+DISABLED_PROBE = """
+import json, django
+django.setup()
+from django.contrib import admin
+from django.test import Client
+from oms.api import api
+schema = api.get_openapi_schema()
+print(json.dumps({
+    "paths": sorted(schema["paths"]),
+    "admin_apps": sorted({m._meta.app_label for m in admin.site._registry}),
+    "orders_status": Client().get("/api/v1/orders").status_code,
+}))
+"""
+
+
+def test_a_disabled_module_has_no_routes_and_no_admin_pages(tmp_path):
+    env = {**os.environ, "OMS_MODULES": "core,parties", "DJANGO_SETTINGS_MODULE": "oms.settings",
+           "OMS_DATA_DIR": str(tmp_path)}
+    env.pop("OMS_DATABASE_URL", None)
+    result = subprocess.run([sys.executable, "-c", DISABLED_PROBE], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "/api/v1/customers" in probe["paths"]
+    assert not [p for p in probe["paths"] if p.startswith(("/api/v1/orders", "/api/v1/products", "/api/v1/stock"))]
+    assert "parties" in probe["admin_apps"] and not {"sales", "catalog", "inventory"} & set(probe["admin_apps"])
+    assert probe["orders_status"] == 404
