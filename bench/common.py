@@ -83,3 +83,36 @@ def wait_for(url: str, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     sys.exit(f"server did not answer at {url}")
+
+
+def drop_database(url: str) -> None:
+    import psycopg  # noqa: PLC0415
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def strip_for_bulk_load(cur, tables: list[str]) -> list[str]:
+    """Drop the tables' secondary indexes, unique and foreign keys (a bulk load into bare tables is
+    several times faster); returns the statements that put them back, foreign keys (validated) last."""
+    cur.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE (conrelid = ANY(%(t)s::regclass[]) AND contype IN ('u', 'f')) "
+                "OR (confrelid = ANY(%(t)s::regclass[]) AND contype = 'f') ORDER BY contype DESC", {"t": tables})
+    constraints = cur.fetchall()
+    cur.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [tables])
+    indexes = cur.fetchall()
+    for table, name, _ in reversed(constraints):
+        cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    for name, _ in indexes:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [d for _, d in indexes] + [f'ALTER TABLE {t} ADD CONSTRAINT "{n}" {d}' for t, n, d in constraints]
+
+
+def print_results(rows: list[tuple[str, int, float, float, str, bool | None]]) -> None:
+    """The results table: (what, samples, p50 ms, p95 ms, target text, passed or None without a target)."""
+    print(f"\n{'measurement':<36} {'n':>4} {'p50 ms':>9} {'p95 ms':>9}  {'target':<14} result")
+    for name, n, p50, p95, target, passed in rows:
+        result = "-" if passed is None else "PASS" if passed else "MISS"
+        print(f"{name:<36} {n:>4} {p50:>9.1f} {p95:>9.1f}  {target:<14} {result}")

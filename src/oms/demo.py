@@ -26,6 +26,10 @@ if apps.is_installed("oms.inventory"):
 if apps.is_installed("oms.sales"):
     from oms.sales.lines import LineSpec
     from oms.sales.services import OrderSpec, order_cancel, order_create, order_hold
+if apps.is_installed("oms.invoicing"):
+    from oms.catalog.models import TaxCategory
+    from oms.invoicing import services as invoicing
+    from oms.sales.models import SalesOrder
 
 DEMO_ACTOR = Actor(type="system", id="demo", label="demo loader")
 
@@ -120,6 +124,24 @@ def _sales() -> int:
     return len(made) + 1
 
 
+def _invoicing() -> str:
+    """An issued invoice for the cafe's order, a credit note (mugs returned) and a debit note
+    (freight) on it, and a draft invoice for design hours."""
+    order = SalesOrder.objects.filter(customer__code="C0001", status="confirmed").order_by("pk").first()
+    invoice = invoicing.invoice_issue(invoice=invoicing.invoice_create_from_order(order=order))
+    mugs = invoice.lines.get(sku="MUG-01")
+    invoicing.credit_note_create(invoice=invoice, reason="2 mugs arrived chipped",
+                                 lines=[invoicing.NoteLineSpec(original_line_id=mugs.pk, quantity="2")])
+    ppn = "ppn" if TaxCategory.objects.filter(code="ppn").exists() else None
+    invoicing.debit_note_create(invoice=invoice, reason="express freight to Jakarta", lines=[
+        invoicing.NoteLineSpec(kind="fee", description="Express freight", quantity="1", unit_price="50000",
+                               tax_category=ppn)])
+    invoicing.invoice_create(customer="C0002", notes="Store window design, November", lines=[
+        invoicing.LineSpec(kind="hours", description="Design work", quantity="6.5", unit_price="80.00"),
+        invoicing.LineSpec(kind="expense", description="Print proofs", quantity="1", unit_price="42.00")])
+    return "an invoice with a credit and a debit note, a draft service invoice"
+
+
 def demo_load() -> str:
     """Load the demo business once; returns what it did."""
     if Company.objects.exclude(legal_name="My Company").exists() and not apps.is_installed("oms.catalog"):
@@ -142,6 +164,8 @@ def demo_load() -> str:
                 done.append("2 warehouses with opening stock")
             if apps.is_installed("oms.sales"):
                 done.append(f"{_sales()} sales orders")
+            if apps.is_installed("oms.invoicing"):
+                done.append(_invoicing())
     finally:
         reset_actor(token)
     return "demo data loaded: " + ", ".join(done)

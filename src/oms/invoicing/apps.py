@@ -6,3 +6,8 @@ class InvoicingConfig(AppConfig):
     name = "oms.invoicing"
     label = "invoicing"
     verbose_name = _("Invoicing")
+
+    def ready(self) -> None:
+        from oms.invoicing import guards
+
+        guards.connect()

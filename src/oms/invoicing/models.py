@@ -65,7 +65,7 @@ class TaxRate(models.Model):
         ordering = ["category", "jurisdiction", "valid_from"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.rate.normalize()}%)"
+        return f"{self.name} ({format(self.rate.normalize(), 'f')}%)"
 
 
 class Invoice(CustomFieldsMixin):
@@ -109,6 +109,9 @@ class Invoice(CustomFieldsMixin):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     issued_at = models.DateTimeField(_("issued"), null=True, blank=True)
+    created_by = models.CharField(_("created by"), max_length=150, blank=True)
+    recurring = models.ForeignKey("RecurringInvoice", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="invoices", verbose_name=_("recurring invoice"))
 
     class Meta:
         verbose_name = _("invoice")
@@ -151,6 +154,8 @@ class InvoiceLine(models.Model):
     tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
                                  verbose_name=_("tax rate"))
     tax_percent = models.DecimalField(_("tax %"), max_digits=7, decimal_places=4, default=0)
+    tax_category = models.ForeignKey(TaxCategory, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("tax category"))
     line_subtotal = MoneyField(_("line subtotal"), default=0)
     line_tax = MoneyField(_("line tax"), default=0)
     line_total = MoneyField(_("line total"), default=0)
@@ -163,6 +168,28 @@ class InvoiceLine(models.Model):
         verbose_name = _("invoice line")
         verbose_name_plural = _("invoice lines")
         ordering = ["position"]
+
+
+class InvoiceLineTax(models.Model):
+    """One tax on one line, as computed when the document was written (a line may carry several:
+    e.g. VAT and a withholding tax). ``tax_rate``/``tax_percent`` on the line hold its main
+    standard rate; these rows hold all of them, and the tax summary is their sum per rate."""
+
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="taxes", verbose_name=_("line"))
+    tax_rate = models.ForeignKey(TaxRate, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("tax rate"))
+    code = models.CharField(_("code"), max_length=30)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    percent = models.DecimalField(_("rate (%)"), max_digits=7, decimal_places=4)
+    kind = models.CharField(_("kind"), max_length=12, choices=TaxRate.Kind.choices, default=TaxRate.Kind.STANDARD)
+    compound = models.BooleanField(_("compound"), default=False)
+    taxable = MoneyField(_("taxable amount"))
+    amount = MoneyField(_("tax"))
+
+    class Meta:
+        verbose_name = _("line tax")
+        verbose_name_plural = _("line taxes")
+        ordering = ["line", "id"]
 
 
 class RecurringInvoice(models.Model):
@@ -181,7 +208,15 @@ class RecurringInvoice(models.Model):
                              help_text=_('[{"description", "quantity", "unit_price", "tax_category", "kind"}]'))
     issue_automatically = models.BooleanField(_("issue automatically"), default=True)
     active = models.BooleanField(_("active"), default=True)
+    anchor_day = models.PositiveSmallIntegerField(_("day of the month"), null=True, blank=True,
+                                                  help_text=_("Kept when a month is shorter; empty: the day of "
+                                                              "the first next invoice date"))
+    tax_inclusive = models.BooleanField(_("prices include tax"), default=False)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("Copied to every invoice"))
 
     class Meta:
         verbose_name = _("recurring invoice")
         verbose_name_plural = _("recurring invoices")
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.get_interval_display()} #{self.pk}"

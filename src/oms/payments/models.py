@@ -1,7 +1,10 @@
 """Payments: money received from (or refunded to) customers, and its allocation to invoices.
 
 What is not allocated is the customer's credit. Allocations are rows that are added or reversed,
-never edited, so every change is in the record.
+never edited, so every change is in the record: a reversal is a new negative row pointing at the
+one it cancels (once). A refund is a payment of kind ``refund``: from customer credit it draws on
+payments' unallocated amounts (``RefundSource`` rows); for a credit note it carries a negative
+allocation on the note, so the invoice's account balance rises by what was paid out.
 """
 
 from __future__ import annotations
@@ -72,12 +75,34 @@ class Allocation(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="allocations",
                                 verbose_name=_("invoice"))
     amount = MoneyField(_("amount"))
+    reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="reversal", verbose_name=_("reverses"),
+                                    help_text=_("For a reversal: the allocation it cancels (at most once)"))
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
         indexes = [models.Index(fields=["invoice"], name="payments_alloc_invoice_idx")]
+        constraints = [models.CheckConstraint(condition=~Q(amount=0), name="payments_allocation_not_zero")]
+
+
+class RefundSource(models.Model):
+    """The part of a customer's unallocated payment that a refund paid back (a refund from credit
+    can draw on several payments): a payment's unallocated amount is its amount minus its
+    allocations minus these rows."""
+
+    refund = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refund_sources",
+                               verbose_name=_("refund"))
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunded_from",
+                                verbose_name=_("payment"))
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        verbose_name = _("refund source")
+        verbose_name_plural = _("refund sources")
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payments_refund_source_positive")]
 
 
 class ProviderEvent(models.Model):
@@ -85,8 +110,11 @@ class ProviderEvent(models.Model):
 
     provider = models.CharField(max_length=30)
     event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=50, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField(default=dict)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="provider_events")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "event_id"], name="payments_event_once")]

@@ -57,6 +57,11 @@ class SalesOrder(CustomFieldsMixin):
             models.Index(fields=["customer", "id"], name="sales_order_customer_idx"),
             models.Index(fields=["channel", "id"], name="sales_order_channel_idx"),
             models.Index(fields=["created_at"], name="sales_order_created_idx"),
+            # Newest first *within* a created_at range: PostgreSQL assumes matching rows are spread
+            # evenly over the ids and walks the primary key backwards; ids follow created_at, so for an
+            # old range it would read most of the table. Here it walks this index instead, checking
+            # created_at in the index without visiting the rows (also serves min(id) since a date).
+            models.Index(fields=["id", "created_at"], name="sales_order_id_created_idx"),
             models.Index(fields=["total"], name="sales_order_total_idx"),
         ]
         constraints = [

@@ -48,14 +48,18 @@ def format_render(fmt: str, *, seq: int, when: datetime) -> str:
                       DD=f"{when.day:02d}", seq=seq)
 
 
-def series_get(*, doc_type: str, company: Company | None = None) -> NumberSeries:
+def series_get(*, doc_type: str, company: Company | None = None, default_format: str | None = None) -> NumberSeries:
+    """The series of a document type, created on first use with ``default_format`` (modules pass their
+    own, since core does not know them), else a format from ``DEFAULT_FORMATS``, else the fallback."""
     company = company or company_default()
     series = NumberSeries.objects.filter(company=company, doc_type=doc_type).first()
     if series is None:
+        fmt = default_format or DEFAULT_FORMATS.get(doc_type, FALLBACK_FORMAT)
+        if default_format:
+            format_validate(fmt)
         try:
             with transaction.atomic():
-                series = NumberSeries.objects.create(company=company, doc_type=doc_type,
-                                                     format=DEFAULT_FORMATS.get(doc_type, FALLBACK_FORMAT))
+                series = NumberSeries.objects.create(company=company, doc_type=doc_type, format=fmt)
         except IntegrityError:
             series = NumberSeries.objects.get(company=company, doc_type=doc_type)
     return series
@@ -112,8 +116,11 @@ def _next_value_by_type(doc_type: str, company: Company | None, year: str) -> tu
 
 
 def number_allocate(*, doc_type: str, company: Company | None = None, when: datetime | None = None,
-                    series: NumberSeries | None = None) -> str:
-    """The next number of a series. Must run inside the transaction that writes the document."""
+                    series: NumberSeries | None = None, default_format: str | None = None) -> str:
+    """The next number of a series. Must run inside the transaction that writes the document.
+
+    ``default_format`` is used only when the series does not exist yet (see ``series_get``).
+    """
     if not connection.in_atomic_block:
         raise RuntimeError("number_allocate must run inside the transaction that writes the document")
     when = timezone.localtime(when or timezone.now())
@@ -121,7 +128,7 @@ def number_allocate(*, doc_type: str, company: Company | None = None, when: date
         fast = _next_value_by_type(doc_type, company, str(when.year))
         if fast is not None:
             return format_render(fast[1], seq=fast[0], when=when)
-        series = series_get(doc_type=doc_type, company=company)
+        series = series_get(doc_type=doc_type, company=company, default_format=default_format)
     period = str(when.year) if series.reset == NumberSeries.Reset.YEARLY else ""
     value = _next_value(series.pk, period)
     if value is None:
