@@ -65,7 +65,7 @@ def seed_reference(rng: random.Random, n_products: int = N_PRODUCTS) -> tuple[li
         product = product_create(sku=sku, name=f"{rng.choice(FIRMS)} {GOODS[i % len(GOODS)]} #{i}", unit="pcs",
                                  tax_category="food" if food else "std")
         stock_adjust(product=product, location=location, quantity=Decimal(100_000), reason="opening stock")
-        prices = {"USD": usd, "IDR": usd * 150 // 500 * 50_000}  # whole hundreds of rupiah, ~15,000 per USD
+        prices = {"USD": usd, "IDR": usd * 150 // 500 * 50_000}  # multiples of 500 rupiah, ~15,000 per USD
         products.append((product.pk, sku, product.name, 0 if food else 11, prices))
     for currency in ("USD", "IDR"):
         price_list_create(name=f"Retail {currency}", currency=currency,

@@ -1,6 +1,7 @@
 """The demo business loads through the services, and every back-office page an operator opens renders."""
 
 import pytest
+from django.apps import apps
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
@@ -23,6 +24,9 @@ def test_demo_loads_once_with_a_live_order_book(demo):
     statuses = set(SalesOrder.objects.values_list("status", flat=True))
     assert {"draft", "confirmed", "on_hold", "cancelled"} <= statuses
     assert ledger_check() == []
+    if apps.is_installed("oms.invoicing") and apps.is_installed("oms.payments"):
+        invoices = apps.get_model("invoicing", "Invoice").objects.filter(kind="invoice")
+        assert {"issued", "partially_paid", "paid"} <= set(invoices.values_list("status", flat=True))
     call_command("audit", "verify")
 
 

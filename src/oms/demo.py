@@ -30,6 +30,10 @@ if apps.is_installed("oms.invoicing"):
     from oms.catalog.models import TaxCategory
     from oms.invoicing import services as invoicing
     from oms.sales.models import SalesOrder
+if apps.is_installed("oms.payments"):
+    from oms.invoicing.models import Invoice
+    from oms.invoicing.selectors import invoice_balance
+    from oms.payments import services as payments
 
 DEMO_ACTOR = Actor(type="system", id="demo", label="demo loader")
 
@@ -139,7 +143,38 @@ def _invoicing() -> str:
     invoicing.invoice_create(customer="C0002", notes="Store window design, November", lines=[
         invoicing.LineSpec(kind="hours", description="Design work", quantity="6.5", unit_price="80.00"),
         invoicing.LineSpec(kind="expense", description="Print proofs", quantity="1", unit_price="42.00")])
-    return "an invoice with a credit and a debit note, a draft service invoice"
+    for customer in ("C0002", "C0003"):  # the web order and the POS order
+        order = SalesOrder.objects.filter(customer__code=customer, status="confirmed").order_by("pk").first()
+        invoicing.invoice_issue(invoice=invoicing.invoice_create_from_order(order=order))
+    invoicing.invoice_issue(invoice=invoicing.invoice_create(customer="C0001", notes="Menu board design", lines=[
+        invoicing.LineSpec(kind="hours", sku="DESIGN-H", description="Menu board design", quantity="4",
+                           unit_price="960000")]))
+    return "4 issued invoices (one with a credit and a debit note), a draft service invoice"
+
+
+def _payments() -> str:
+    """Payments on the issued invoices: the cafe's order invoice paid in full, a part of Greenleaf's,
+    Maya's paid with more than she owed (the rest stays as her credit); the cafe's design invoice is
+    left unpaid."""
+    def invoice_of(customer: str, **filters) -> Invoice:
+        return Invoice.objects.filter(customer__code=customer, kind="invoice", status="issued", **filters) \
+            .order_by("pk").first()
+
+    cafe = invoice_of("C0001", sales_order__isnull=False)
+    payments.payment_record(customer="C0001", amount=invoice_balance(cafe), currency=cafe.currency,
+                            method="bank_transfer", reference="BCA transfer 0012",
+                            allocations=[payments.AllocationSpec(invoice=cafe, amount=invoice_balance(cafe))])
+    greenleaf = invoice_of("C0002")
+    payments.payment_record(customer="C0002", amount="500.00", currency=greenleaf.currency, method="bank_transfer",
+                            reference="Wire GL-88812 (1/2)", notes="First instalment",
+                            allocations=[payments.AllocationSpec(invoice=greenleaf, amount="500.00")])
+    maya = invoice_of("C0003")
+    owed = invoice_balance(maya)
+    payments.payment_record(customer="C0003", amount=owed + D("100000"), currency=maya.currency,
+                            method="bank_transfer", reference="Transfer from M. Putri",
+                            notes="Paid IDR 100,000 more than the invoice: kept as credit",
+                            allocations=[payments.AllocationSpec(invoice=maya, amount=owed)])
+    return "3 payments (one invoice paid, one partly paid, an overpayment kept as customer credit)"
 
 
 def demo_load() -> str:
@@ -166,6 +201,8 @@ def demo_load() -> str:
                 done.append(f"{_sales()} sales orders")
             if apps.is_installed("oms.invoicing"):
                 done.append(_invoicing())
+            if apps.is_installed("oms.payments"):
+                done.append(_payments())
     finally:
         reset_actor(token)
     return "demo data loaded: " + ", ".join(done)

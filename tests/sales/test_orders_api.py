@@ -1,11 +1,13 @@
 """The orders API as an integrator uses it: create, list, act, edit, and every kind of bad input."""
 
 import json
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from world import level
 
 from oms.core.models import AuditRecord, IdempotencyRecord, OutboxEvent
@@ -165,3 +167,19 @@ def test_permissions_are_per_module(make_api, world):
     response = reader.post("orders", GOOD)
     assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
     assert json.loads(reader.get("warehouses").content)["error"]["code"] == "permission_denied"
+
+
+def test_created_range_pages_by_creation_time_without_gaps_or_repeats(api, world):
+    numbers = [api.post("orders", GOOD).json()["number"] for _ in range(5)]
+    since = (timezone.now() - timedelta(hours=1)).isoformat()
+    seen, cursor = [], None
+    while True:
+        page = api.get("orders", {"created_from": since, "limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert page.status_code == 200, page.content
+        body = page.json()
+        seen += [o["number"] for o in body["items"]]
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(numbers))
+    assert api.get("orders", {"created_from": since, "cursor": "bm9wZQ"}).json()["error"]["field"] == "cursor"

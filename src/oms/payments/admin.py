@@ -3,7 +3,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 
 from oms.core.errors import DomainError
 from oms.core.money import amount_rounded
@@ -113,7 +113,7 @@ class AllocationAdmin(admin.ModelAdmin):
             return
         _run(self, request, queryset.order_by("id"),
              lambda a: allocation_reverse(allocation=a, reason=f"reversed by {request.user} in the back office"),
-             _("Reversed"), name=lambda a: f"allocation {a.pk}")
+             _("Reversed"), name=lambda a: gettext("allocation %(id)s") % {"id": a.pk})
 
 
 @admin.register(ProviderEvent)

@@ -215,7 +215,9 @@ def orders_list(request, query: Query[OrderListQuery]):
     require_perm(request, "sales.view_salesorder")
     filters = OrderFilter(**query.dict(exclude={"cursor", "limit"}))
     custom = {k: v for k, v in request.GET.items() if k.startswith("cf_")}
-    items, next_cursor = paginate(order_list(filters=filters, custom=custom), cursor=query.cursor, limit=query.limit)
+    by = "created_at" if query.created_from or query.created_to else None  # walk the created_at index
+    items, next_cursor = paginate(order_list(filters=filters, custom=custom), cursor=query.cursor,
+                                  limit=query.limit, by=by)
     return {"items": items, "next_cursor": next_cursor}
 
 

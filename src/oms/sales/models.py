@@ -56,7 +56,7 @@ class SalesOrder(CustomFieldsMixin):
             models.Index(fields=["status", "id"], name="sales_order_status_idx"),
             models.Index(fields=["customer", "id"], name="sales_order_customer_idx"),
             models.Index(fields=["channel", "id"], name="sales_order_channel_idx"),
-            models.Index(fields=["created_at"], name="sales_order_created_idx"),
+            models.Index(fields=["created_at", "id"], name="sales_order_created_id_idx"),
             # Newest first *within* a created_at range: PostgreSQL assumes matching rows are spread
             # evenly over the ids and walks the primary key backwards; ids follow created_at, so for an
             # old range it would read most of the table. Here it walks this index instead, checking
