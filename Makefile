@@ -36,8 +36,11 @@ test-postgres: install
 
 test: lint test-sqlite test-postgres
 
-bench: install
+bench: install  # needs PostgreSQL on 127.0.0.1:5432; see docs/performance.md
+	bench/pgbench_baseline
 	$(BIN)/python bench/orders.py
+	$(BIN)/python bench/big_order.py
+	$(BIN)/python bench/queries.py
 
 clean:
 	rm -rf $(VENV) var
