@@ -1,15 +1,13 @@
 """Races on PostgreSQL: numbers stay gap-free and unique, an order is invoiced once, and concurrent
 credit notes never credit more than the invoice."""
 
-import threading
 from datetime import date
 from decimal import Decimal as D
 
 import pytest
-from django.db import connection
+from racing import race
 from world import make_world
 
-from oms.core.errors import DomainError
 from oms.invoicing.models import Invoice
 from oms.invoicing.selectors import invoice_balance
 from oms.invoicing.services import (
@@ -19,29 +17,6 @@ from oms.sales.lines import LineSpec as OrderLine
 from oms.sales.services import OrderSpec, order_create
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def race(n_clients: int, run) -> list:
-    barrier = threading.Barrier(n_clients)
-    results = [None] * n_clients
-
-    def client(i):
-        try:
-            barrier.wait()
-            results[i] = run(i)
-        except DomainError as exc:
-            results[i] = exc.code
-        except Exception as exc:  # noqa: BLE001 - the test reports any other failure
-            results[i] = f"error: {exc!r}"
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(n_clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def draft():
