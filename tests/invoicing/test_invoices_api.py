@@ -2,8 +2,10 @@
 bad input answered with a clear 4xx and nothing written."""
 
 from datetime import date, timedelta
+from io import BytesIO
 
 import pytest
+from pypdf import PdfReader
 
 from oms.core.models import AuditRecord, IdempotencyRecord, NumberCounter, OutboxEvent
 from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, TaxRate
@@ -243,3 +245,15 @@ def test_list_reads_a_constant_number_of_queries(api, world):
     with CaptureQueriesContext(connection) as many:
         assert len(api.get("invoices").json()["items"]) == 5
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
+
+
+def test_pdf_and_ubl_of_an_issued_invoice_through_the_api(api, world):
+    created = api.post("invoices", {"customer": "C001", "issue": True, "lines": [
+        {"kind": "fee", "description": "Setup fee", "quantity": "1", "unit_price": "100.00"}]})
+    assert created.status_code == 201, created.content
+    number = created.json()["number"]
+    pdf = api.get(f"invoices/{number}/pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert number in "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    ubl = api.get(f"invoices/{number}/ubl")
+    assert ubl.status_code == 200 and b"<cbc:ID>" + number.encode() in ubl.content

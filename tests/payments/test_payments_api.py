@@ -2,9 +2,11 @@
 
 import datetime as dt
 import json
+from io import BytesIO
 
 import pytest
 from payments_kit import counts, credit, issue, pay
+from pypdf import PdfReader
 from oms.core.models import IdempotencyRecord
 from oms.payments.models import Payment
 from oms.payments.providers import TestProvider
@@ -165,6 +167,10 @@ def test_statement_and_aging(api, ledger):
     assert got["opening_balance"] == "100.00" and got["closing_balance"] == "70.00" and got["currency"] == "USD"
     assert [(x["kind"], x["credit"], x["balance"]) for x in got["lines"]][0] == ("payment", "30.00", "70.00")
     assert api.get("customers/999999/statement").status_code == 404
+    pdf = api.get(f"customers/{ledger.acme.pk}/statement.pdf", {"date_from": "2026-01-10"})
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(pdf.content)).pages)
+    assert "Acme Retail" in text and "70.00" in text
     aging = api.get("reports/aging", {"as_of": "2026-03-15"}).json()
     assert aging["rows"] == [{"customer": "C001", "customer_name": "Acme Retail", "currency": "USD",
                               "buckets": {"current": "0.00", "1-30": "0.00", "31-60": "70.00", "61-90": "0.00",

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.http import HttpResponse
 from ninja import Header, Query, Router, Schema
 
 from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.errors import Conflict
 from oms.core.money import amount_rounded
 from oms.invoicing.api_rates import router as rates_router
 from oms.invoicing.balances import credit_left
+from oms.invoicing.pdf import invoice_pdf, pdf_filename
 from oms.invoicing.schemas import (
     BalanceOut, FromOrderIn, InvoiceIn, InvoiceOut, InvoicePage, InvoicePatch, NoteIn, ReasonIn, invoice_out,
 )
 from oms.invoicing.selectors import InvoiceFilter, invoice_account, invoice_get, invoice_list, invoice_timeline
 from oms.invoicing.states import ISSUED
+from oms.invoicing.ubl import invoice_ubl, ubl_filename
 from oms.invoicing.services import (
     credit_note_create, debit_note_create, invoice_cancel, invoice_create, invoice_create_from_order, invoice_issue,
     invoice_update,
@@ -180,3 +184,27 @@ def invoices_timeline(request, key: str):
     require_perm(request, "invoicing.view_invoice")
     return [{"seq": r.seq, "created_at": r.created_at.isoformat(), "actor_label": r.actor_label, "action": r.action,
              "changes": r.changes} for r in invoice_timeline(invoice=invoice_get(key=key))]
+
+
+def _document(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@router.get("/invoices/{key}/pdf", response={200: None})
+def invoices_pdf(request, key: str):
+    """The document as a PDF, in the customer's language."""
+    require_perm(request, "invoicing.view_invoice")
+    invoice = invoice_get(key=key)
+    return _document(invoice_pdf(invoice), "application/pdf", pdf_filename(invoice))
+
+
+@router.get("/invoices/{key}/ubl", response={200: None})
+def invoices_ubl(request, key: str):
+    """The issued document as UBL 2.1 (PEPPOL BIS Billing 3.0): an Invoice, or a CreditNote."""
+    require_perm(request, "invoicing.view_invoice")
+    invoice = invoice_get(key=key)
+    if invoice.status not in ISSUED:
+        raise Conflict("Only an issued document has a UBL form", field="status", code="not_issued")
+    return _document(invoice_ubl(invoice), "application/xml", ubl_filename(invoice))

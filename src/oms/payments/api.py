@@ -7,6 +7,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
 
@@ -14,6 +15,7 @@ from oms.core.apikit import idempotent, paginate, require_perm
 from oms.core.context import Actor, reset_actor, set_actor
 from oms.core.money import amount_rounded
 from oms.core.schemas import AmountIn
+from oms.invoicing.pdf import StatementEntry, statement_pdf
 from oms.parties.models import Party
 from oms.parties.selectors import party_by_code, party_get
 from oms.payments.aging import BUCKETS
@@ -294,6 +296,22 @@ def customers_statement(request, customer_id: int, query: Query[StatementQuery])
                        "debit": amount_rounded(e.debit, cur), "credit": amount_rounded(e.credit, cur),
                        "applied": amount_rounded(e.applied, cur), "balance": amount_rounded(balance, cur)}
                       for e, balance in st.lines]}
+
+
+@router.get("/customers/{customer_id}/statement.pdf", response={200: None})
+def customers_statement_pdf(request, customer_id: int, query: Query[StatementQuery]):
+    """The same statement as a PDF, in the customer's language."""
+    require_perm(request, "payments.view_payment")
+    customer = party_get(party_id=customer_id)
+    st = customer_statement(customer=customer, currency=query.currency, date_from=query.date_from,
+                            date_to=query.date_to)
+    entries = [StatementEntry(date=e.on, reference=e.reference, description=e.description, debit=e.debit,
+                              credit=e.credit) for e, _ in st.lines]
+    pdf = statement_pdf(customer, entries, currency=st.currency, opening_balance=st.opening_balance,
+                        period_start=st.date_from, period_end=st.date_to)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="statement-{customer.code}-{st.currency}.pdf"'
+    return response
 
 
 def _aging_row(row) -> dict:
