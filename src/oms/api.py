@@ -40,6 +40,10 @@ if apps.is_installed("oms.sales"):
     from oms.sales.api import router as sales_router
 
     api.add_router("/", sales_router)
+if apps.is_installed("oms.shipping"):
+    from oms.shipping.api import router as shipping_router
+
+    api.add_router("/", shipping_router)
 if apps.is_installed("oms.invoicing"):
     from oms.invoicing.api import router as invoicing_router
 

@@ -17,10 +17,12 @@ from oms.invoicing.manifest import MANIFEST as INVOICING
 from oms.parties.manifest import MANIFEST as PARTIES
 from oms.payments.manifest import MANIFEST as PAYMENTS
 from oms.sales.manifest import MANIFEST as SALES
+from oms.shipping.manifest import MANIFEST as SHIPPING
 from oms.manifest import Manifest
 
 # Dependency order: a module comes after everything it depends on.
-REGISTRY: dict[str, Manifest] = {m.name: m for m in (CORE, PARTIES, CATALOG, INVENTORY, SALES, INVOICING, PAYMENTS)}
+REGISTRY: dict[str, Manifest] = {m.name: m for m in (CORE, PARTIES, CATALOG, INVENTORY, SALES, SHIPPING, INVOICING,
+                                                    PAYMENTS)}
 
 
 class ModuleDependencyError(ImproperlyConfigured):

@@ -1,4 +1,4 @@
-"""Sales order services: create, confirm, edit, hold, release, cancel, complete.
+"""Sales order services: create, confirm, edit, hold, release, cancel, complete, record fulfilment.
 
 Each service owns its transaction. Locks are taken in one order everywhere: the order row first,
 then stock levels by product id (inside the inventory service), then the number counter, and the
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import ProtectedError, Sum
 from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -308,7 +308,11 @@ def order_lines_edit(*, order: SalesOrder, add: list[LineSpec] = (), change: lis
             raise DomainError("An order needs at least one line; cancel it instead", field="remove")
         for name, value in totals_of(result).items():
             setattr(order, name, value)
-        SalesOrderLine.objects.filter(pk__in=list(remove)).delete()
+        try:
+            SalesOrderLine.objects.filter(pk__in=list(remove)).delete()
+        except ProtectedError as exc:  # another module's document (a shipment) still refers to the line
+            raise Conflict("A line that another document refers to (e.g. a shipment) cannot be removed",
+                           field="remove", code="line_in_use") from exc
         if changed:
             SalesOrderLine.objects.bulk_update(changed, ["quantity", "unit_price", "discount_percent",
                                                          "discount_amount", "line_discount", "line_tax", "line_total"])
@@ -318,5 +322,46 @@ def order_lines_edit(*, order: SalesOrder, add: list[LineSpec] = (), change: lis
         effects.add("order.updated", {"lines": [before, [line_snapshot(x) for x in result]],
                                              "total": [str(amount_rounded(before_total, order.currency)),
                                                        str(amount_rounded(order.total, order.currency))]})
+        effects.flush()
+    return order
+
+
+FULFILLABLE = frozenset({S.CONFIRMED, S.PARTIALLY_FULFILLED})
+
+
+def order_fulfilment_record(*, order: SalesOrder, quantities: dict[int, Decimal]) -> SalesOrder:
+    """Record quantities shipped (line id -> quantity) and move the order to partially fulfilled or
+    fulfilled. Reservations are not touched: the shipping module consumes them itself."""
+    with transaction.atomic():
+        order, lines = _locked(order)
+        effects = _Effects(order)
+        by_id = {line.pk: line for line in lines}
+        if order.status not in FULFILLABLE:
+            raise InvalidTransition(kind="sales order", from_state=order.status, to_state=S.PARTIALLY_FULFILLED)
+        if not quantities:
+            raise DomainError("Nothing to record", field="quantities", code="required")
+        changed, recorded = [], {}
+        for line_id, quantity in quantities.items():
+            line = by_id.get(line_id)
+            if line is None:
+                raise NotFound(f"Order {order.number} has no line {line_id}", field=f"quantities.{line_id}")
+            if not isinstance(quantity, Decimal) or not quantity.is_finite() or quantity <= 0:
+                raise DomainError("quantity must be greater than zero", field=f"quantities.{line_id}",
+                                  code="invalid_quantity")
+            if line.quantity_fulfilled + quantity > line.quantity:
+                raise Conflict(f"Line {line.position} of {order.number} has only "
+                               f"{line.quantity - line.quantity_fulfilled} left to fulfil",
+                               field=f"quantities.{line_id}", code="exceeds_open_quantity")
+            line.quantity_fulfilled += quantity
+            changed.append(line)
+            recorded[str(line_id)] = str(quantity)
+        SalesOrderLine.objects.bulk_update(changed, ["quantity_fulfilled"])
+        done = all(line.quantity_fulfilled >= line.quantity for line in lines)
+        target = S.FULFILLED if done else S.PARTIALLY_FULFILLED
+        if target != order.status:
+            _set_status(order, target, effects, f"order.{target}", fulfilled=recorded)
+            order.save(update_fields=["status", "updated_at"])
+        else:
+            effects.add("order.fulfilment_recorded", {"fulfilled": recorded})
         effects.flush()
     return order
