@@ -69,3 +69,10 @@ def test_back_office_speaks_indonesian(client, admin_user):
     client.force_login(admin_user)
     page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="id").content.decode()
     assert "Keluar" in page  # "Log out"
+
+
+@pytest.mark.skipif(not apps.is_installed("oms.shipping"), reason="shipping module is not enabled")
+def test_demo_has_a_delivered_and_a_partial_shipment(demo):
+    assert SalesOrder.objects.filter(status="fulfilled", channel="pos").exists()
+    assert SalesOrder.objects.filter(status="partially_fulfilled", external_ref="GL-88812").exists()
+    assert ledger_check() == []

@@ -30,6 +30,9 @@ if apps.is_installed("oms.invoicing"):
     from oms.catalog.models import TaxCategory
     from oms.invoicing import services as invoicing
     from oms.sales.models import SalesOrder
+if apps.is_installed("oms.shipping"):
+    from oms.sales.models import SalesOrder
+    from oms.shipping.services import shipment_create, shipment_deliver, shipment_pack, shipment_ship
 if apps.is_installed("oms.payments"):
     from oms.invoicing.models import Invoice
     from oms.invoicing.selectors import invoice_balance
@@ -152,6 +155,19 @@ def _invoicing() -> str:
     return "4 issued invoices (one with a credit and a debit note), a draft service invoice"
 
 
+def _shipping() -> str:
+    """The POS order shipped and delivered; Greenleaf's web order shipped in part (a backorder of
+    hoodies stays open)."""
+    pos = SalesOrder.objects.get(channel="pos", customer__code="C0003")
+    delivered = shipment_ship(shipment=shipment_pack(shipment=shipment_create(order=pos), parcels=1))
+    shipment_deliver(shipment=delivered)
+    web = SalesOrder.objects.get(external_ref="GL-88812")
+    lines = {line.pk: (line.quantity if line.sku == "TSHIRT-M" else 2) for line in web.lines.all()}
+    shipment_ship(shipment=shipment_create(order=web, lines=lines, carrier="UPS", service="Ground",
+                                           tracking_number="1Z999AA10123456784"))
+    return "2 shipments (one delivered, one partial)"
+
+
 def _payments() -> str:
     """Payments on the issued invoices: the cafe's order invoice paid in full, a part of Greenleaf's,
     Maya's paid with more than she owed (the rest stays as her credit); the cafe's design invoice is
@@ -203,6 +219,8 @@ def demo_load() -> str:
                 done.append(_invoicing())
             if apps.is_installed("oms.payments"):
                 done.append(_payments())
+            if apps.is_installed("oms.shipping"):
+                done.append(_shipping())
     finally:
         reset_actor(token)
     return "demo data loaded: " + ", ".join(done)
