@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from oms.core.errors import DomainError
@@ -49,6 +49,20 @@ class CustomFieldsForm(forms.ModelForm):
 def custom_fields_form(target: str, model) -> type[CustomFieldsForm]:
     meta = type("Meta", (), {"model": model, "exclude": ["custom"]})
     return type(f"{model.__name__}CustomFieldsForm", (CustomFieldsForm,), {"Meta": meta, "custom_target": target})
+
+
+def run_action(modeladmin, request, items, action, *, done_text, name=str) -> None:
+    """Run a service on each selected record: each refusal is reported with the record's name,
+    the successes in one line, ``done_text(count)`` (a module's own translated, pluralised text)."""
+    done = 0
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except DomainError as exc:
+            modeladmin.message_user(request, f"{name(item)}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_text(done), messages.SUCCESS)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -4,13 +4,13 @@ recurring invoices and the invoicing settings. Every write goes through the serv
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.errors import DomainError
+from oms.core.admin import run_action
 from oms.core.money import amount_rounded
 from oms.invoicing.models import Invoice, InvoiceLine, InvoicingSettings, RecurringInvoice, TaxRate
 from oms.invoicing.selectors import QUANTUM, invoice_timeline, tax_summary, with_balance
@@ -57,16 +57,8 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 def _run(modeladmin, request, queryset, action, label):
-    done = 0
-    for invoice in queryset:
-        try:
-            action(invoice)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{invoice}: {exc.message}", messages.ERROR)
-    if done:
-        text = ngettext("%(action)s: %(count)d document", "%(action)s: %(count)d documents", done)
-        modeladmin.message_user(request, text % {"action": label, "count": done}, messages.SUCCESS)
+    run_action(modeladmin, request, queryset, action, done_text=lambda n: ngettext(
+        "%(action)s: %(count)d document", "%(action)s: %(count)d documents", n) % {"action": label, "count": n})
 
 
 class InvoiceForm(forms.ModelForm):

@@ -5,7 +5,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, ngettext
 
-from oms.core.errors import DomainError
+from oms.core.admin import run_action
 from oms.core.money import amount_rounded
 from oms.payments.models import Allocation, Payment, ProviderEvent
 from oms.payments.selectors import payment_timeline, with_unallocated
@@ -29,16 +29,8 @@ class AllocationInline(admin.TabularInline):
 
 
 def _run(modeladmin, request, items, action, label, name=str):
-    done = 0
-    for item in items:
-        try:
-            action(item)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{name(item)}: {exc.message}", messages.ERROR)
-    if done:
-        text = ngettext("%(action)s: %(count)d item", "%(action)s: %(count)d items", done)
-        modeladmin.message_user(request, text % {"action": label, "count": done}, messages.SUCCESS)
+    run_action(modeladmin, request, items, action, name=name, done_text=lambda n: ngettext(
+        "%(action)s: %(count)d item", "%(action)s: %(count)d items", n) % {"action": label, "count": n})
 
 
 @admin.register(Payment)

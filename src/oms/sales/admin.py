@@ -1,11 +1,11 @@
 """Back office for sales orders: lists an operator filters all day, the order with its timeline, actions."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.errors import DomainError
+from oms.core.admin import run_action
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.selectors import order_timeline
 from oms.sales.services import order_cancel, order_confirm, order_hold, order_release
@@ -28,16 +28,8 @@ class SalesOrderLineInline(admin.TabularInline):
 
 
 def _run(modeladmin, request, queryset, action, label):
-    done = 0
-    for order in queryset:
-        try:
-            action(order)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{order.number}: {exc.message}", messages.ERROR)
-    if done:
-        text = ngettext("%(action)s: %(count)d order", "%(action)s: %(count)d orders", done)
-        modeladmin.message_user(request, text % {"action": label, "count": done}, messages.SUCCESS)
+    run_action(modeladmin, request, queryset, action, name=lambda o: o.number, done_text=lambda n: ngettext(
+        "%(action)s: %(count)d order", "%(action)s: %(count)d orders", n) % {"action": label, "count": n})
 
 
 @admin.register(SalesOrder)

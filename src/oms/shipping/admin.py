@@ -1,11 +1,11 @@
 """Back office for shipments: the list an operator works from, a shipment with its lines and timeline, actions."""
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.errors import DomainError
+from oms.core.admin import run_action
 from oms.shipping.models import Shipment, ShipmentLine, ShippingMethod, ShippingRateBand
 from oms.shipping.selectors import shipment_timeline
 from oms.shipping.services import shipment_cancel, shipment_deliver, shipment_pack, shipment_ship
@@ -25,16 +25,8 @@ class ShipmentLineInline(admin.TabularInline):
 
 
 def _run(modeladmin, request, queryset, action, label):
-    done = 0
-    for shipment in queryset:
-        try:
-            action(shipment)
-            done += 1
-        except DomainError as exc:
-            modeladmin.message_user(request, f"{shipment}: {exc.message}", messages.ERROR)
-    if done:
-        text = ngettext("%(action)s: %(count)d shipment", "%(action)s: %(count)d shipments", done)
-        modeladmin.message_user(request, text % {"action": label, "count": done}, messages.SUCCESS)
+    run_action(modeladmin, request, queryset, action, done_text=lambda n: ngettext(
+        "%(action)s: %(count)d shipment", "%(action)s: %(count)d shipments", n) % {"action": label, "count": n})
 
 
 @admin.register(Shipment)
