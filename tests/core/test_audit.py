@@ -218,3 +218,11 @@ def test_committed_records_are_sealed_right_after_commit():
         rec = audit_record(action="test.commit", object_type="test.thing", object_id=1)
     stored = AuditRecord.objects.get(pk=rec.pk)
     assert stored.seq is not None and len(stored.hash) == 64
+
+
+def test_one_seal_after_commit_however_many_records_a_transaction_writes(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        audit_record(action="test.one", object_type="test.thing", object_id=1)
+        audit_record(action="test.two", object_type="test.thing", object_id=2)
+    assert len(callbacks) == 1
+    assert not AuditRecord.objects.filter(seq__isnull=True).exists()

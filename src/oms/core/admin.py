@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from oms.core.errors import DomainError
@@ -49,6 +50,14 @@ class CustomFieldsForm(forms.ModelForm):
 def custom_fields_form(target: str, model) -> type[CustomFieldsForm]:
     meta = type("Meta", (), {"model": model, "exclude": ["custom"]})
     return type(f"{model.__name__}CustomFieldsForm", (CustomFieldsForm,), {"Meta": meta, "custom_target": target})
+
+
+def timeline_html(records, *, with_changes: bool = True) -> str:
+    """An object's audit records as lines of time, actor, action and (except line lists) changes."""
+    rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action,
+             ", ".join(f"{k}: {v}" for k, v in r.changes.items() if k != "lines") if with_changes else "")
+            for r in records]
+    return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b> {}</div>", rows) or "-"
 
 
 def run_action(modeladmin, request, items, action, *, done_text, name=str) -> None:

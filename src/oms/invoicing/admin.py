@@ -10,7 +10,7 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.admin import run_action
+from oms.core.admin import run_action, timeline_html
 from oms.core.money import amount_rounded
 from oms.invoicing.models import Invoice, InvoiceLine, InvoicingSettings, RecurringInvoice, TaxRate
 from oms.invoicing.selectors import QUANTUM, invoice_timeline, tax_summary, with_balance
@@ -119,10 +119,7 @@ class InvoiceAdmin(ServiceAdmin):
 
     @admin.display(description=_("timeline"))
     def timeline(self, obj):
-        rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action,
-                 ", ".join(f"{k}: {v}" for k, v in r.changes.items() if k != "lines"))
-                for r in invoice_timeline(invoice=obj)]
-        return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b> {}</div>", rows) or "-"
+        return timeline_html(invoice_timeline(invoice=obj))
 
     @admin.action(description=_("Issue selected drafts"), permissions=["change"])
     def issue(self, request, queryset):

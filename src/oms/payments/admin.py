@@ -1,11 +1,10 @@
 """Back office for payments: the list with what each payment has left, its allocations, actions."""
 
 from django.contrib import admin, messages
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext, ngettext
 
-from oms.core.admin import run_action
+from oms.core.admin import run_action, timeline_html
 from oms.core.money import amount_rounded
 from oms.payments.models import Allocation, Payment, ProviderEvent
 from oms.payments.selectors import payment_timeline, with_unallocated
@@ -70,9 +69,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("timeline"))
     def timeline(self, obj):
-        rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action) for r in
-                payment_timeline(payment=obj)]
-        return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b></div>", rows) or "-"
+        return timeline_html(payment_timeline(payment=obj), with_changes=False)
 
     @admin.action(description=_("Apply what is left to open invoices (earliest due first)"))
     def allocate_to_open_invoices(self, request, queryset):

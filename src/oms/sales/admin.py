@@ -1,11 +1,10 @@
 """Back office for sales orders: lists an operator filters all day, the order with its timeline, actions."""
 
 from django.contrib import admin
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.admin import run_action
+from oms.core.admin import run_action, timeline_html
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.selectors import order_timeline
 from oms.sales.services import order_cancel, order_confirm, order_hold, order_release
@@ -56,10 +55,7 @@ class SalesOrderAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("timeline"))
     def timeline(self, obj):
-        rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action,
-                 ", ".join(f"{k}: {v}" for k, v in r.changes.items() if k != "lines"))
-                for r in order_timeline(order=obj)]
-        return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b> {}</div>", rows) or "-"
+        return timeline_html(order_timeline(order=obj))
 
     @admin.action(description=_("Confirm selected orders"))
     def confirm(self, request, queryset):

@@ -1,11 +1,10 @@
 """Back office for shipments: the list an operator works from, a shipment with its lines and timeline, actions."""
 
 from django.contrib import admin
-from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from oms.core.admin import run_action
+from oms.core.admin import run_action, timeline_html
 from oms.shipping.models import Shipment, ShipmentLine, ShippingMethod, ShippingRateBand
 from oms.shipping.selectors import shipment_timeline
 from oms.shipping.services import shipment_cancel, shipment_deliver, shipment_pack, shipment_ship
@@ -53,10 +52,7 @@ class ShipmentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("timeline"))
     def timeline(self, obj):
-        rows = [(r.created_at.strftime("%Y-%m-%d %H:%M:%S"), r.actor_label, r.action,
-                 ", ".join(f"{k}: {v}" for k, v in r.changes.items() if k != "lines"))
-                for r in shipment_timeline(shipment=obj)]
-        return format_html_join("\n", "<div>{} &middot; {} &middot; <b>{}</b> {}</div>", rows) or "-"
+        return timeline_html(shipment_timeline(shipment=obj))
 
     @admin.action(description=_("Mark selected shipments packed"))
     def pack(self, request, queryset):
