@@ -229,15 +229,14 @@ def stock_transfer(*, product: Product, source: Location, destination: Location,
     return moves
 
 
-def reservation_set(*, reference: str, location: Location | None, wanted: dict[Product, Decimal],
-                    fresh: bool = False) -> list[StockMove]:
+def reservation_set(*, reference: str, location: Location | None, wanted: dict[Product, Decimal]) -> list[StockMove]:
     """Make the document's reservations at ``location`` equal ``wanted`` (product -> quantity).
 
     Confirming reserves, editing re-reserves only the difference, cancelling (wanted={}) releases
-    everything. Non-stocked products are ignored. Must run in the caller's transaction. ``fresh``
-    says the document is new and holds nothing yet, which saves reading its reservations.
+    everything. Non-stocked products are ignored. Must run in the caller's transaction (a new
+    document that holds nothing yet uses ``reservation_reserve_new`` instead).
     """
-    existing = {} if fresh else {r.product_id: r for r in Reservation.objects.filter(reference=reference)}
+    existing = {r.product_id: r for r in Reservation.objects.filter(reference=reference)}
     stocked = {p: q for p, q in wanted.items() if p.is_stocked and q > 0}
     by_id = {p.pk: p for p in stocked}
     products_needed = [pid for pid in existing if pid not in by_id]
