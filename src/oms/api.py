@@ -52,3 +52,23 @@ if apps.is_installed("oms.payments"):
     from oms.payments.api import router as payments_router
 
     api.add_router("/", payments_router)
+if apps.is_installed("oms.returns"):
+    from oms.returns.api import router as returns_router
+
+    api.add_router("/", returns_router)
+if apps.is_installed("oms.purchasing"):
+    from oms.purchasing.api import router as purchasing_router
+
+    api.add_router("/", purchasing_router)
+if apps.is_installed("oms.trading"):
+    from oms.trading.api import router as trading_router
+
+    api.add_router("/", trading_router)
+if apps.is_installed("oms.interop"):
+    from oms.interop.api import router as interop_router
+
+    api.add_router("/", interop_router)
+if apps.is_installed("oms.backoffice"):
+    from oms.backoffice.api import router as backoffice_router
+
+    api.add_router("/", backoffice_router)

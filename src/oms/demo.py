@@ -38,6 +38,13 @@ if apps.is_installed("oms.payments"):
     from oms.invoicing.selectors import invoice_balance
     from oms.payments import services as payments
 
+if apps.is_installed("oms.returns"):
+    from oms.returns.demo import returns_demo_load
+if apps.is_installed("oms.purchasing"):
+    from oms.purchasing.demo import purchasing_demo_load
+if apps.is_installed("oms.trading"):
+    from oms.trading.demo import trading_demo_load
+
 DEMO_ACTOR = Actor(type="system", id="demo", label="demo loader")
 
 PRODUCTS = [
@@ -221,6 +228,13 @@ def demo_load() -> str:
                 done.append(_payments())
             if apps.is_installed("oms.shipping"):
                 done.append(_shipping())
+            # Later modules keep their part of the demo in their own folder (oms/<module>/demo.py).
+            if apps.is_installed("oms.returns"):
+                done.append(returns_demo_load())
+            if apps.is_installed("oms.purchasing"):
+                done.append(purchasing_demo_load())
+            if apps.is_installed("oms.trading"):
+                done.append(trading_demo_load())
     finally:
         reset_actor(token)
     return "demo data loaded: " + ", ".join(done)

@@ -10,19 +10,24 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from oms.backoffice.manifest import MANIFEST as BACKOFFICE
 from oms.catalog.manifest import MANIFEST as CATALOG
 from oms.core.manifest import MANIFEST as CORE
+from oms.interop.manifest import MANIFEST as INTEROP
 from oms.inventory.manifest import MANIFEST as INVENTORY
 from oms.invoicing.manifest import MANIFEST as INVOICING
 from oms.parties.manifest import MANIFEST as PARTIES
 from oms.payments.manifest import MANIFEST as PAYMENTS
+from oms.purchasing.manifest import MANIFEST as PURCHASING
+from oms.returns.manifest import MANIFEST as RETURNS
 from oms.sales.manifest import MANIFEST as SALES
 from oms.shipping.manifest import MANIFEST as SHIPPING
+from oms.trading.manifest import MANIFEST as TRADING
 from oms.manifest import Manifest
 
 # Dependency order: a module comes after everything it depends on.
 REGISTRY: dict[str, Manifest] = {m.name: m for m in (CORE, PARTIES, CATALOG, INVENTORY, SALES, SHIPPING, INVOICING,
-                                                    PAYMENTS)}
+                                                    PAYMENTS, RETURNS, PURCHASING, TRADING, INTEROP, BACKOFFICE)}
 
 
 class ModuleDependencyError(ImproperlyConfigured):

@@ -1,0 +1,7 @@
+"""Back office API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["backoffice"])

@@ -1,0 +1,1 @@
+"""Back office: data and invariants."""

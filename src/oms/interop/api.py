@@ -1,0 +1,7 @@
+"""Import and export API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["interop"])

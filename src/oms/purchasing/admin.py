@@ -1,0 +1,1 @@
+"""Purchasing back office pages."""

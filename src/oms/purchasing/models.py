@@ -1,0 +1,1 @@
+"""Purchasing: data and invariants."""

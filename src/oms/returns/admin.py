@@ -1,0 +1,1 @@
+"""Returns back office pages."""

@@ -1,0 +1,1 @@
+"""Returns: data and invariants."""

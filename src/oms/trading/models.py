@@ -1,0 +1,1 @@
+"""Trading: data and invariants."""
