@@ -1,0 +1,7 @@
+"""Interop API: exports."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["interop"])
