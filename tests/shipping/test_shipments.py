@@ -10,6 +10,7 @@ from oms.core.models import AuditRecord, OutboxEvent
 from oms.core.services.audit import audit_verify
 from oms.inventory.models import StockMove
 from oms.inventory.selectors import ledger_check
+from oms.inventory.services import stock_adjust
 from oms.sales.lines import LineSpec
 from oms.sales.models import SalesOrderLine
 from oms.sales.services import OrderSpec, order_cancel, order_create, order_fulfilment_record, order_hold
@@ -170,12 +171,46 @@ def test_shipment_numbers_are_taken_only_when_shipped(world):
     assert Shipment.objects.filter(number__isnull=True).count() == 1  # the cancelled one
 
 
-def test_kilogram_and_backordered_lines_ship(world):
-    order = confirmed_order(("FLOUR", "2.5"), ("BACKO", "2"))
-    flour, backo = lines_of(order)
-    shipment_ship(shipment=shipment_create(order=order, lines={flour.pk: "1.25", backo.pk: "2"}))
+def test_kilogram_lines_ship(world):
+    order = confirmed_order(("FLOUR", "2.5"))
+    (flour,) = lines_of(order)
+    shipment_ship(shipment=shipment_create(order=order, lines={flour.pk: "1.25"}))
     assert level(world.flour, world.location) == (D("98.75"), D("1.25"))
-    assert level(world.backorderable, world.location) == (D(-2), D(0))
+    assert ledger_check() == []
+
+
+def test_backorders_never_ship_goods_not_on_hand_and_ship_once_stock_arrives(world):
+    order = confirmed_order(("WIDGET", "2"), ("BACKO", "5"))
+    widget, backo = lines_of(order)
+    assert level(world.backorderable, world.location) == (D(0), D(5))  # reserved beyond on hand
+    draft = shipment_create(order=order, lines={widget.pk: "2", backo.pk: "2"})  # a plan may name them
+    before = snapshot()
+    with pytest.raises(Conflict) as err:
+        shipment_ship(shipment=draft)
+    assert err.value.code == "not_in_stock" and err.value.status == 409
+    assert err.value.extra == {"sku": "BACKO", "on_hand": "0", "quantity": "2"}
+    assert snapshot() == before  # nothing shipped, nothing consumed
+    shipment_cancel(shipment=draft)
+
+    # "everything open" ships what is on hand; the backorder stays open on the order
+    first = shipment_ship(shipment=shipment_create(order=order))
+    assert {(x.order_line_id, x.quantity) for x in first.lines.all()} == {(widget.pk, D(2))}
+    order.refresh_from_db()
+    assert order.status == OrderStatus.PARTIALLY_FULFILLED
+    assert open_quantities(order) == {widget.pk: D(0), backo.pk: D(5)}
+    with pytest.raises(Conflict) as err:
+        shipment_create(order=order)
+    assert err.value.code == "not_in_stock"
+
+    stock_adjust(product=world.backorderable, location=world.location, quantity=D(3), reason="supplier delivery")
+    second = shipment_ship(shipment=shipment_create(order=order))  # the 3 that arrived
+    assert [(x.order_line_id, x.quantity) for x in second.lines.all()] == [(backo.pk, D(3))]
+    assert level(world.backorderable, world.location) == (D(0), D(2))
+    stock_adjust(product=world.backorderable, location=world.location, quantity=D(5), reason="supplier delivery")
+    shipment_ship(shipment=shipment_create(order=order, lines={backo.pk: "2"}))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.FULFILLED
+    assert level(world.backorderable, world.location) == (D(3), D(0))
     assert ledger_check() == []
 
 

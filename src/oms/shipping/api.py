@@ -1,26 +1,29 @@
-"""Shipping API: shipments (create, list, get) and their actions (pack, ship, deliver, cancel);
-shipping methods and quotes."""
+"""Shipping API: shipments (create, list, get), their actions (pack, ship, deliver, cancel, label,
+track) and documents (packing slip, delivery note, label). Zones, methods and quotes are in
+``api_methods``, mounted on this router."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
+from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
 from oms.core.apikit import idempotent, paginate, require_perm
-from oms.core.errors import DomainError
-from oms.core.money import Money, amount_rounded, to_decimal
+from oms.core.errors import Conflict
 from oms.core.schemas import AmountIn
 from oms.sales.selectors import order_get
-from oms.shipping.models import ShippingMethod
+from oms.shipping.api_methods import router as methods_router
+from oms.shipping.documents import delivery_note_pdf, document_filename, packing_slip_pdf
 from oms.shipping.selectors import ShipmentFilter, shipment_get, shipment_list, shipment_timeline
 from oms.shipping.services import (
-    shipment_cancel, shipment_create, shipment_deliver, shipment_pack, shipment_ship, shipping_method_create,
-    shipping_quote, shipping_quotes,
+    shipment_cancel, shipment_create, shipment_deliver, shipment_label_create, shipment_pack, shipment_ship,
+    shipment_track,
 )
 
 router = Router(tags=["shipping"])
+router.add_router("", methods_router)
 
 
 class ShipmentLineIn(Schema):
@@ -85,7 +88,13 @@ class ShipmentOut(Schema):
     packed_at: datetime | None
     shipped_at: datetime | None
     delivered_at: datetime | None
+    label_carrier: str
+    has_label: bool
     lines: list[ShipmentLineOut]
+
+    @staticmethod
+    def resolve_has_label(obj):
+        return bool(obj.label_carrier)
 
     @staticmethod
     def resolve_order(obj):
@@ -207,115 +216,60 @@ def shipments_cancel(request, ref: str, payload: CancelIn = None):
     return _action(request, ref, lambda s: shipment_cancel(shipment=s, reason=reason))
 
 
-# -- shipping methods and quotes ---------------------------------------------------------------
-
-class BandIn(Schema):
-    up_to: AmountIn = Field(description="Upper weight limit in kg (inclusive)")
-    amount: AmountIn
+class LabelIn(Schema):
+    carrier: str = Field("manual", max_length=30, description="A carrier integration's code")
 
 
-class MethodIn(Schema):
-    code: str = Field(min_length=1, max_length=30)
-    name: str = Field(min_length=1, max_length=100)
-    currency: str = Field(min_length=3, max_length=3)
-    kind: str = Field("flat", max_length=20, description="flat or weight_band")
-    amount: AmountIn = "0"
-    bands: list[BandIn] = Field([], max_length=200)
-    free_over: AmountIn | None = Field(None, description="Free shipping from this order value (inclusive)")
-    carrier: str = Field("", max_length=100)
-    service: str = Field("", max_length=100)
+class TrackOut(Schema):
+    status: str
+    delivered_at: datetime | None
+    events: list[str]
+    shipment: ShipmentOut
 
 
-class BandOut(Schema):
-    up_to: Decimal
-    amount: Decimal
+@router.post("/shipments/{ref}/label", response=ShipmentOut)
+def shipments_label(request, ref: str, payload: LabelIn = None):
+    """Book the shipment with a carrier integration: label, tracking number and URL. The carrier is
+    called outside any transaction (so no Idempotency-Key transaction wraps it); a retry after
+    success answers 409 ``label_exists``, never a second label."""
+    require_perm(request, "shipping.change_shipment")
+    carrier = payload.carrier if payload else "manual"
+    return shipment_get(ref=shipment_label_create(shipment=shipment_get(ref=ref), carrier=carrier).pk)
 
 
-class MethodOut(Schema):
-    code: str
-    name: str
-    carrier: str
-    service: str
-    currency: str
-    kind: str
-    amount: Decimal
-    free_over: Decimal | None
-    active: bool
-    bands: list[BandOut]
-
-    @staticmethod
-    def resolve_amount(obj):
-        return amount_rounded(obj.amount, obj.currency)
-
-    @staticmethod
-    def resolve_free_over(obj):
-        return None if obj.free_over is None else amount_rounded(obj.free_over, obj.currency)
-
-    @staticmethod
-    def resolve_bands(obj):
-        return [{"up_to": b.up_to_weight, "amount": amount_rounded(b.amount, obj.currency)} for b in obj.bands.all()]
+@router.post("/shipments/{ref}/track", response=TrackOut)
+def shipments_track(request, ref: str):
+    """Ask the carrier where the parcel is; a parcel reported delivered marks the shipment delivered."""
+    require_perm(request, "shipping.change_shipment")
+    status = shipment_track(shipment=shipment_get(ref=ref))
+    return {"status": status.status, "delivered_at": status.delivered_at, "events": status.events,
+            "shipment": shipment_get(ref=ref)}
 
 
-class QuoteIn(Schema):
-    method: str | None = Field(None, max_length=30, description="One method, or omit for every method that fits")
-    weight: AmountIn | None = None
-    order: str | None = Field(None, max_length=50, description="An order whose total decides free shipping")
-    order_value: AmountIn | None = None
-    currency: str | None = Field(None, min_length=3, max_length=3)
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
-class QuoteOut(Schema):
-    method: str
-    name: str
-    carrier: str
-    service: str
-    amount: Decimal
-    currency: str
+@router.get("/shipments/{ref}/packing-slip", response={200: None})
+def shipments_packing_slip(request, ref: str):
+    require_perm(request, "shipping.view_shipment")
+    shipment = shipment_get(ref=ref)
+    return _pdf(packing_slip_pdf(shipment), document_filename("packing-slip", shipment))
 
 
-def _quote_out(quote) -> dict:
-    m = quote.method
-    return {"method": m.code, "name": m.name, "carrier": m.carrier, "service": m.service,
-            "amount": quote.price.amount, "currency": quote.price.currency}
+@router.get("/shipments/{ref}/delivery-note", response={200: None})
+def shipments_delivery_note(request, ref: str):
+    require_perm(request, "shipping.view_shipment")
+    shipment = shipment_get(ref=ref)
+    return _pdf(delivery_note_pdf(shipment), document_filename("delivery-note", shipment))
 
 
-@router.post("/shipping-methods", response={201: MethodOut})
-def shipping_methods_create(request, payload: MethodIn,
-                            idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
-    require_perm(request, "shipping.add_shippingmethod")
-
-    def action():
-        method = shipping_method_create(
-            code=payload.code, name=payload.name, currency=payload.currency, kind=payload.kind,
-            amount=payload.amount, bands=[(b.up_to, b.amount) for b in payload.bands], free_over=payload.free_over,
-            carrier=payload.carrier, service=payload.service)
-        return 201, MethodOut.from_orm(method).model_dump(mode="json")
-
-    return idempotent(request, key=idempotency_key, body=payload.dict(), action=action)
-
-
-@router.get("/shipping-methods", response=list[MethodOut])
-def shipping_methods_list(request):
-    require_perm(request, "shipping.view_shippingmethod")
-    return list(ShippingMethod.objects.filter(active=True).prefetch_related("bands"))
-
-
-@router.post("/shipping-quotes", response=list[QuoteOut])
-def shipping_quotes_get(request, payload: QuoteIn):
-    """Price a parcel: with one method, or with every active method that can ship it, cheapest first."""
-    require_perm(request, "shipping.view_shippingmethod")
-    order = order_get(number=payload.order) if payload.order else None
-    value = None
-    if payload.order_value is not None:
-        currency = payload.currency or (order.currency if order else None)
-        if currency is None:
-            raise DomainError("order_value needs a currency", field="currency", code="required")
-        value = Money(to_decimal(payload.order_value, field="order_value"), currency)
-    elif order is not None:
-        value = Money(order.total, order.currency)
-    if payload.method:
-        return [_quote_out(shipping_quote(method=payload.method, weight=payload.weight, order_value=value))]
-    if value is None:
-        raise DomainError("Give an order, or an order_value with its currency, or a method", field="order",
-                          code="required")
-    return [_quote_out(q) for q in shipping_quotes(weight=payload.weight, order_value=value)]
+@router.get("/shipments/{ref}/label", response={200: None})
+def shipments_label_get(request, ref: str):
+    require_perm(request, "shipping.view_shipment")
+    shipment = shipment_get(ref=ref)
+    if not shipment.label_carrier:
+        raise Conflict(f"{shipment} has no label yet", field="label", code="no_label")
+    return _pdf(bytes(shipment.label_data), document_filename("label", shipment))

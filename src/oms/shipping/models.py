@@ -35,6 +35,10 @@ class Shipment(models.Model):
     packed_at = models.DateTimeField(_("packed"), null=True, blank=True)
     shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    # The label a carrier integration made (shipping/carriers.py), and which integration made it.
+    label_carrier = models.CharField(_("label made by"), max_length=30, blank=True)
+    label_format = models.CharField(_("label format"), max_length=10, blank=True)
+    label_data = models.BinaryField(_("label"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("shipment")
@@ -77,12 +81,46 @@ class ShipmentLine(models.Model):
         return f"{self.shipment} {self.order_line.sku or self.order_line.description} x {self.quantity}"
 
 
+class ShippingZone(models.Model):
+    """Where some methods ship: a set of areas (country, optionally region and postcode pattern)."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("shipping zone")
+        verbose_name_plural = _("shipping zones")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ShippingZoneArea(models.Model):
+    zone = models.ForeignKey(ShippingZone, on_delete=models.CASCADE, related_name="areas",
+                             verbose_name=_("shipping zone"))
+    country = models.CharField(_("country"), max_length=2, help_text=_("ISO 3166 code, e.g. ID or US"))
+    region = models.CharField(_("region"), max_length=100, blank=True, help_text=_("empty: the whole country"))
+    postcode_pattern = models.CharField(_("postcode pattern"), max_length=100, blank=True,
+                                        help_text=_("empty: every postcode; 10* or 1000-1999"))
+
+    class Meta:
+        verbose_name = _("zone area")
+        verbose_name_plural = _("zone areas")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return " ".join(x for x in (self.country, self.region, self.postcode_pattern) if x)
+
+
 class ShippingMethod(models.Model):
-    """A way to ship with its price: flat or by weight band, optionally free over an order value."""
+    """A way to ship with its price: flat, by weight band or by order-value band, optionally free over
+    an order value, optionally only to the destinations of one zone."""
 
     class Kind(models.TextChoices):
         FLAT = "flat", _("flat rate")
         WEIGHT_BAND = "weight_band", _("by weight band")
+        VALUE_BAND = "value_band", _("by order value band")
 
     code = models.CharField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -92,6 +130,8 @@ class ShippingMethod(models.Model):
     kind = models.CharField(_("rate kind"), max_length=20, choices=Kind.choices, default=Kind.FLAT)
     amount = MoneyField(_("flat amount"), default=0)
     free_over = MoneyField(_("free from order value"), null=True, blank=True)
+    zone = models.ForeignKey(ShippingZone, on_delete=models.PROTECT, null=True, blank=True, related_name="methods",
+                             verbose_name=_("only to zone"))
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -123,3 +163,22 @@ class ShippingRateBand(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method.code} ≤ {self.up_to_weight} kg"
+
+
+class ShippingValueBand(models.Model):
+    method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="value_bands",
+                               verbose_name=_("shipping method"))
+    from_value = MoneyField(_("from order value"))
+    amount = MoneyField(_("amount"))
+
+    class Meta:
+        verbose_name = _("order value band")
+        verbose_name_plural = _("order value bands")
+        ordering = ["from_value"]
+        constraints = [
+            models.UniqueConstraint(fields=["method", "from_value"], name="shipping_value_band_unique"),
+            models.CheckConstraint(condition=Q(from_value__gte=0), name="shipping_value_band_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method.code} ≥ {self.from_value}"

@@ -52,3 +52,8 @@ def shipment_get(*, ref: str | int) -> Shipment:
 
 def shipment_timeline(*, shipment: Shipment):
     return audit_for_object(object_type="shipping.shipment", object_id=shipment.pk)
+
+
+def shipments_for_order(*, order) -> QuerySet[Shipment]:
+    """An order's shipments with their lines, oldest first (for the order's page and timeline)."""
+    return shipments_with_lines().filter(order=order).order_by("id")

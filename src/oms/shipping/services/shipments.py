@@ -1,14 +1,17 @@
-"""Shipping services: create (split) shipments of a sales order, pack, ship, deliver, cancel; shipping
-methods and quotes.
+"""Shipment services: create (split) shipments of a sales order, pack, ship, deliver, cancel.
 
 Each service owns its transaction. Locks follow the sales order: the order row first (which
 serialises everything that counts an order's open quantities), then the shipment, then stock
-levels by product id (inside the inventory service), then the number counter, the audit last.
+levels by product id (read-locked here, changed inside the inventory service), then the number
+counter, the audit last.
+
+Goods leave only when they are physically on hand. A product that allows backorders may be
+reserved beyond its on-hand stock; shipping more of it than is there is refused (409
+``not_in_stock``) and the quantity stays open on the order as a backorder until stock arrives.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import transaction
@@ -18,17 +21,16 @@ from django.utils import timezone
 from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError, NotFound
 from oms.core.models import OutboxEvent
-from oms.core.money import Money, is_known_currency, to_decimal
+from oms.core.money import to_decimal
 from oms.core.services.audit import audit_record
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
-from oms.inventory.models import Warehouse
-from oms.inventory.services import reservation_consume
+from oms.inventory.models import Location, Reservation, StockLevel, Warehouse
+from oms.inventory.services import default_location, reservation_consume
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.services import order_fulfilment_record
 from oms.sales.states import OrderStatus
-from oms.shipping.models import Shipment, ShipmentLine, ShippingMethod, ShippingRateBand
-from oms.shipping.rates import Band, bands_check, rate_compute
+from oms.shipping.models import Shipment, ShipmentLine
 from oms.shipping.states import PENDING, ShipmentStatus, transition_check
 
 S = ShipmentStatus
@@ -71,6 +73,70 @@ def open_quantities(order: SalesOrder, *, exclude: Shipment | None = None) -> di
             for line in SalesOrderLine.objects.filter(order=order)}
 
 
+def _q(value) -> Decimal:
+    # SQLite returns sums of NUMERIC columns as floats; quantities have 4 places.
+    return Decimal(str(value or 0)).quantize(Decimal("0.0001"))
+
+
+def _text(quantity: Decimal) -> str:
+    return format(quantity.normalize(), "f")
+
+
+def _pickable(location: Location, products: set[int]) -> dict[int, Decimal]:
+    """Per product: what is physically at the order's stock location and not yet promised to a draft
+    or packed shipment (of any order) from that warehouse. Never below zero."""
+    on_hand = {pid: _q(q) for pid, q in StockLevel.objects.filter(location=location, product_id__in=products)
+               .values_list("product_id", "on_hand")}
+    promised = {row["order_line__product_id"]: _q(row["q"]) for row in ShipmentLine.objects.filter(
+        shipment__warehouse_id=location.warehouse_id, shipment__status__in=PENDING,
+        order_line__product_id__in=products).values("order_line__product_id").annotate(q=Sum("quantity"))}
+    return {pid: max(on_hand.get(pid, ZERO) - promised.get(pid, ZERO), ZERO) for pid in products}
+
+
+def _everything_on_hand(order: SalesOrder, order_lines: dict[int, SalesOrderLine],
+                        available: dict[int, Decimal]) -> dict[int, Decimal]:
+    """Everything open on the order that can leave now: stocked lines are capped at what is on hand
+    (shared in line order); the rest stays open as a backorder."""
+    stocked = {line.product_id for line in order_lines.values() if line.product is not None and line.product.is_stocked}
+    left = _pickable(default_location(order.warehouse), stocked) if stocked else {}
+    wanted = {}
+    for pk in sorted(available, key=lambda pk: order_lines[pk].position):
+        quantity, line = available[pk], order_lines[pk]
+        if quantity <= 0:
+            continue
+        if line.product_id in left:
+            quantity = min(quantity, left[line.product_id])
+            left[line.product_id] -= quantity
+        if quantity > 0:
+            wanted[pk] = quantity
+    if not wanted:
+        if any(q > 0 for q in available.values()):
+            raise Conflict(f"Nothing open on order {order.number} is on hand yet (backordered)", field="lines",
+                           code="not_in_stock")
+        raise Conflict(f"Order {order.number} has nothing left to ship", field="lines", code="nothing_to_ship")
+    return wanted
+
+
+def _on_hand_check(order: SalesOrder, per_product: dict) -> None:
+    """Lock the stock rows the shipment takes from (product id order, as inventory does) and refuse
+    to ship more than is physically there."""
+    if not per_product:
+        return
+    locations = dict(Reservation.objects.filter(reference=order.stock_reference, product__in=list(per_product))
+                     .values_list("product_id", "location_id"))
+    levels = {row.product_id: row for row in StockLevel.objects.select_for_update().filter(
+        product_id__in=[p.pk for p in per_product], location_id__in=set(locations.values())
+    ).order_by("product_id", "location_id") if locations.get(row.product_id) == row.location_id}
+    for product in sorted(per_product, key=lambda p: p.pk):
+        level = levels.get(product.pk)
+        on_hand = _q(level.on_hand) if level is not None else ZERO
+        if per_product[product] > on_hand:
+            have, want = _text(max(on_hand, ZERO)), _text(per_product[product])
+            raise Conflict(f"Only {have} of {product.sku} is on hand; {want} cannot ship yet (it stays open on "
+                           "the order as a backorder)", field="lines", code="not_in_stock",
+                           extra={"sku": product.sku, "on_hand": have, "quantity": want})
+
+
 def _warehouse(order: SalesOrder, warehouse: Warehouse | str | None) -> Warehouse:
     if warehouse is None:
         return order.warehouse
@@ -105,7 +171,9 @@ def shipment_create(*, order: SalesOrder, lines: dict[int, object] | None = None
                     warehouse: Warehouse | str | None = None, carrier: str = "", service: str = "",
                     tracking_number: str = "", tracking_url: str = "", weight=None, parcels: int = 1,
                     notes: str = "") -> Shipment:
-    """A draft shipment of some order lines (line id -> quantity), or of everything still open."""
+    """A draft shipment of some order lines (line id -> quantity), or of everything still open that is
+    on hand (backordered quantities stay open). A draft may name goods not yet on hand: shipping it
+    waits for them (``not_in_stock``)."""
     parcels = _parcels(parcels)
     weight = _weight(weight)
     with transaction.atomic():
@@ -116,9 +184,7 @@ def shipment_create(*, order: SalesOrder, lines: dict[int, object] | None = None
                        SalesOrderLine.objects.filter(order=order).select_related("product__unit")}
         available = open_quantities(order)
         if lines is None:
-            wanted = {pk: q for pk, q in available.items() if q > 0}
-            if not wanted:
-                raise Conflict(f"Order {order.number} has nothing left to ship", field="lines", code="nothing_to_ship")
+            wanted = _everything_on_hand(order, order_lines, available)
         else:
             if not lines:
                 raise DomainError("A shipment needs at least one line", field="lines", code="required")
@@ -202,6 +268,7 @@ def shipment_ship(*, shipment: Shipment, carrier: str | None = None, service: st
             product = line.order_line.product
             if product is not None and product.is_stocked:
                 per_product[product] = per_product.get(product, ZERO) + line.quantity
+        _on_hand_check(order, per_product)
         for product in sorted(per_product, key=lambda p: p.pk):  # stock rows in lock order
             reservation_consume(reference=order.stock_reference, product=product, quantity=per_product[product])
         order_fulfilment_record(order=order, quantities={line.order_line_id: line.quantity for line in lines})
@@ -236,91 +303,3 @@ def shipment_cancel(*, shipment: Shipment, reason: str = "") -> Shipment:
     return shipment
 
 
-# -- shipping methods and quotes ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Quote:
-    method: ShippingMethod
-    price: Money
-
-
-def _amount(value, field: str) -> Decimal:
-    amount = to_decimal(value, field=field)
-    if amount < 0:
-        raise DomainError(f"{field} must not be negative", field=field, code="invalid_amount")
-    return amount
-
-
-def shipping_method_create(*, code: str, name: str, currency: str, kind: str = ShippingMethod.Kind.FLAT,
-                           amount=0, bands: list[tuple[object, object]] | None = None, free_over=None,
-                           carrier: str = "", service: str = "") -> ShippingMethod:
-    """A method charging ``amount`` (flat) or by ``bands`` [(up to kg, amount), ...], free from ``free_over``."""
-    code = (code or "").strip()
-    if not code:
-        raise DomainError("code is required", field="code", code="required")
-    if not is_known_currency(currency):
-        raise DomainError(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
-    if kind not in ShippingMethod.Kind.values:
-        raise DomainError(f"kind must be one of {ShippingMethod.Kind.values}", field="kind")
-    flat = _amount(amount, "amount")
-    threshold = None if free_over is None else _amount(free_over, "free_over")
-    checked = bands_check([Band(to_decimal(w, field=f"bands.{i}.up_to"), to_decimal(a, field=f"bands.{i}.amount"))
-                           for i, (w, a) in enumerate(bands or [])])
-    if kind == ShippingMethod.Kind.WEIGHT_BAND and not checked:
-        raise DomainError("A weight-band method needs at least one band", field="bands", code="required")
-    if kind == ShippingMethod.Kind.FLAT and checked:
-        raise DomainError("A flat-rate method has no weight bands", field="bands")
-    if ShippingMethod.objects.filter(code=code).exists():
-        raise Conflict(f"Shipping method {code!r} already exists", field="code", code="duplicate")
-    with transaction.atomic():
-        method = ShippingMethod.objects.create(code=code, name=name, currency=currency, kind=kind, amount=flat,
-                                               free_over=threshold, carrier=carrier, service=service)
-        ShippingRateBand.objects.bulk_create([ShippingRateBand(method=method, up_to_weight=b.up_to, amount=b.amount)
-                                              for b in checked])
-        audit_record(action="shipping_method.created", object_type="shipping.method", object_id=code,
-                     changes={"name": name, "currency": currency, "kind": kind, "amount": str(flat),
-                              "free_over": None if threshold is None else str(threshold),
-                              "bands": [[str(b.up_to), str(b.amount)] for b in checked]})
-    return method
-
-
-def _method(method: ShippingMethod | str) -> ShippingMethod:
-    if isinstance(method, ShippingMethod):
-        return method
-    found = ShippingMethod.objects.filter(code=method, active=True).first()
-    if found is None:
-        raise NotFound(f"No active shipping method {method!r}", field="method")
-    return found
-
-
-def _price(method: ShippingMethod, weight: Decimal | None, order_value: Decimal | None) -> Money:
-    bands = [Band(b.up_to_weight, b.amount) for b in method.bands.all()]
-    amount = rate_compute(kind=method.kind, amount=method.amount, bands=bands, free_over=method.free_over,
-                          weight=weight, order_value=order_value)
-    return Money(amount, method.currency).rounded()
-
-
-def shipping_quote(*, method: ShippingMethod | str, weight=None, order: SalesOrder | None = None,
-                   order_value: Money | None = None) -> Quote:
-    """The price of shipping ``weight`` kg with ``method``, free when the order (or the value given)
-    reaches the method's threshold. The order's value is its total, in the method's currency."""
-    method = _method(method)
-    weight = None if weight is None else to_decimal(weight, field="weight")
-    value = order_value or (Money(order.total, order.currency) if order is not None else None)
-    if value is not None and value.currency != method.currency:
-        raise DomainError(f"Method {method.code} charges in {method.currency}, the order is in {value.currency}",
-                          field="currency", code="currency_mismatch")
-    return Quote(method, _price(method, weight, None if value is None else value.amount))
-
-
-def shipping_quotes(*, weight=None, order_value: Money) -> list[Quote]:
-    """Every active method in the order's currency that can ship this weight, cheapest first."""
-    weight = None if weight is None else to_decimal(weight, field="weight")
-    quotes = []
-    for method in ShippingMethod.objects.filter(active=True, currency=order_value.currency).prefetch_related("bands"):
-        try:
-            quotes.append(Quote(method, _price(method, weight, order_value.amount)))
-        except DomainError:
-            continue  # this method cannot ship it (no band covers the weight, or it needs one)
-    return sorted(quotes, key=lambda q: (q.price.amount, q.method.code))
