@@ -34,7 +34,7 @@ class StockLevelAdmin(ReadOnlyAdmin):
 @admin.register(StockMove)
 class StockMoveAdmin(ReadOnlyAdmin):
     list_display = ("id", "created_at", "product", "location", "kind", "on_hand_delta", "reserved_delta",
-                    "reference", "reason")
+                    "unit_cost", "cost_currency", "reference", "reason")
     list_filter = ("kind", "location__warehouse")
     search_fields = ("product__sku", "reference", "reason")
     list_select_related = ("product", "location__warehouse")

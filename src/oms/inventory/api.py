@@ -1,11 +1,11 @@
-"""Inventory API: warehouses, stock levels, adjustments, transfers and the move ledger."""
+"""Inventory API: warehouses, stock levels, adjustments, transfers, the move ledger and open backorders."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
 
-from ninja import Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema
 
 from oms.catalog.models import Product
 from oms.core.apikit import idempotent, paginate, require_perm
@@ -13,7 +13,7 @@ from oms.core.errors import NotFound
 from oms.core.schemas import AmountIn
 from oms.core.money import to_decimal
 from oms.inventory.models import Location, Warehouse
-from oms.inventory.selectors import stock_levels, stock_moves
+from oms.inventory.selectors import open_backorders, stock_levels, stock_moves
 from oms.inventory.services import default_location, stock_adjust, stock_transfer, warehouse_create, warehouse_update
 
 router = Router(tags=["inventory"])
@@ -223,3 +223,31 @@ def stock_moves_list(request, filters: Query[MoveFilter]):
     qs = stock_moves(sku=filters.sku, warehouse=filters.warehouse, kind=filters.kind, reference=filters.reference)
     items, next_cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
     return {"items": items, "next_cursor": next_cursor}
+
+
+class WaitingOut(Schema):
+    reference: str = Field(description="The document holding the reservation, e.g. sales.order:12")
+    quantity: Decimal = Field(description="What it has reserved here")
+    covered: Decimal = Field(description="What the stock on hand covers of it (oldest reservations first)")
+    short: Decimal
+
+
+class BackorderOut(Schema):
+    sku: str
+    warehouse: str
+    location: str
+    on_hand: Decimal
+    reserved: Decimal
+    short: Decimal = Field(description="Reserved beyond what is on hand")
+    waiting: list[WaitingOut]
+
+
+@router.get("/backorders", response=list[BackorderOut])
+def backorders_list(request, sku: str | None = None, warehouse: str | None = None):
+    """Products reserved beyond what is on hand, per location, with the documents waiting for them."""
+    require_perm(request, "inventory.view_stocklevel")
+    return [{"sku": b.level.product.sku, "warehouse": b.level.location.warehouse.code,
+             "location": b.level.location.code, "on_hand": b.level.on_hand, "reserved": b.level.reserved,
+             "short": b.short, "waiting": [{"reference": w.reference, "quantity": w.quantity, "covered": w.covered,
+                                            "short": w.short} for w in b.waiting]}
+            for b in open_backorders(sku=sku, warehouse=warehouse)]

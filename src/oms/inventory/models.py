@@ -113,12 +113,19 @@ class StockMove(models.Model):
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     reference = models.CharField(_("reference"), max_length=100, blank=True, db_index=True,
                                  help_text=_("The document behind the move, e.g. sales.order:SO-2026-00001"))
+    # What one unit cost, for goods received from a supplier (empty for every other move).
+    unit_cost = models.DecimalField(_("unit cost"), null=True, blank=True, max_digits=19, decimal_places=4)
+    cost_currency = models.CharField(_("cost currency"), max_length=3, blank=True)
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stock move")
         verbose_name_plural = _("stock moves")
         indexes = [models.Index(fields=["product", "location", "id"], name="inventory_move_product_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(unit_cost__isnull=True) | Q(unit_cost__gte=0),
+                                   name="inventory_move_unit_cost_not_negative"),
+        ]
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -1,12 +1,13 @@
-"""Inventory reads: stock levels, the ledger and its consistency check."""
+"""Inventory reads: stock levels, the ledger and its consistency check, open backorders."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import F, QuerySet, Sum
 
+from oms.inventory.backorders import Claim, Cover, cover_in_order
 from oms.inventory.models import Reservation, StockLevel, StockMove
 
 QUANTUM = Decimal("0.0001")
@@ -75,3 +76,37 @@ def ledger_check() -> list[Mismatch]:
         if stored[1] != held.get(key, Decimal(0)):
             problems.append(Mismatch(*key, "reserved vs open reservations", stored[1], held.get(key, Decimal(0))))
     return problems
+
+
+@dataclass(frozen=True)
+class Backorder:
+    """A product reserved beyond what is on hand at one location, with the documents waiting for it."""
+
+    level: StockLevel
+    waiting: list[Cover]  # every reservation there, oldest first, with what on-hand covers of it
+
+    @property
+    def short(self) -> Decimal:
+        return _q(self.level.reserved - max(self.level.on_hand, Decimal(0)))
+
+
+def reservations_covered(*, product_id: int, location_id: int, on_hand: Decimal) -> list[Cover]:
+    """The reservations of a product at a location, oldest first, each with what ``on_hand`` covers."""
+    claims = [Claim(r.reference, _q(r.quantity)) for r in
+              Reservation.objects.filter(product_id=product_id, location_id=location_id).order_by("id")]
+    return cover_in_order(_q(on_hand), claims)
+
+
+def open_backorders(*, sku: str | None = None, warehouse: str | None = None,
+                    product_ids: list[int] | None = None) -> list[Backorder]:
+    """Stock levels reserved beyond on hand (only products that allow backorders can be), by SKU and
+    location, each with its waiting documents."""
+    levels = stock_levels(sku=sku, warehouse=warehouse).filter(reserved__gt=F("on_hand"))
+    if product_ids is not None:
+        levels = levels.filter(product_id__in=product_ids)
+    result = []
+    for level in levels.order_by("product__sku", "location_id"):
+        waiting = reservations_covered(product_id=level.product_id, location_id=level.location_id,
+                                       on_hand=level.on_hand)
+        result.append(Backorder(level=level, waiting=waiting))
+    return result

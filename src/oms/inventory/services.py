@@ -38,6 +38,8 @@ class Change:
     kind: str
     reference: str = ""
     reason: str = ""
+    unit_cost: Decimal | None = None  # goods received: what one unit cost, in cost_currency
+    cost_currency: str = ""
 
 
 def _dec(value) -> Decimal:
@@ -110,7 +112,8 @@ class PendingStock:
 
     def record(self, *, reference: str | None = None) -> list[StockMove]:
         moves = [StockMove(product=c.product, location=c.location, kind=c.kind, on_hand_delta=c.on_hand_delta,
-                           reserved_delta=c.reserved_delta, reason=c.reason, reference=reference or c.reference)
+                           reserved_delta=c.reserved_delta, reason=c.reason, reference=reference or c.reference,
+                           unit_cost=c.unit_cost, cost_currency=c.cost_currency)
                  for c in self.changes]
         StockMove.objects.bulk_create(moves)
         if self.events:
@@ -212,6 +215,38 @@ def stock_adjust(*, product: Product, location: Location, quantity: Decimal, rea
         audit_record(action=f"stock.{kind}", object_type="catalog.product", object_id=product.sku,
                      changes={"location": str(location), "on_hand_delta": quantity, "reason": reason})
     return move
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """Goods in: ``quantity`` of ``product`` at ``unit_cost`` (in ``currency``)."""
+
+    product: Product
+    quantity: Decimal
+    unit_cost: Decimal
+    currency: str
+
+
+def stock_receive(*, location: Location, items: list[Receipt], reference: str, reason: str = "") -> list[StockMove]:
+    """Receive goods into ``location`` with their unit cost, one ``receipt`` move each, in the caller's
+    transaction. On-hand rises, reserved does not: open reservations there (backorders, where
+    reserved exceeds on hand) are covered first by what arrives, since only ``on_hand - reserved``
+    is available to new orders."""
+    if not items:
+        raise DomainError("A receipt needs at least one line", field="lines", code="required")
+    changes = []
+    for i, item in enumerate(items):
+        if not item.product.is_stocked:
+            raise DomainError(f"{item.product.sku} is not a stocked product", field=f"lines.{i}.sku",
+                              code="not_stocked")
+        quantity_validate(product=item.product, quantity=item.quantity, field=f"lines.{i}.quantity")
+        if item.unit_cost < 0:
+            raise DomainError("unit cost must not be negative", field=f"lines.{i}.unit_cost", code="invalid_amount")
+        changes.append(Change(item.product, location, item.quantity, ZERO, StockMove.Kind.RECEIPT, reference,
+                              reason, unit_cost=item.unit_cost, cost_currency=item.currency))
+    with transaction.atomic(savepoint=False):
+        moves = _apply_changes(changes)
+    return moves
 
 
 def stock_transfer(*, product: Product, source: Location, destination: Location, quantity: Decimal,

@@ -34,14 +34,14 @@ def _run(modeladmin, request, items, action, label, name=str):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ("number", "customer", "kind", "status", "method", "amount_shown", "unallocated_shown",
+    list_display = ("number", "customer", "side", "kind", "status", "method", "amount_shown", "unallocated_shown",
                     "currency", "received_on", "reference")
-    list_filter = ("method", "kind", "status", "currency", "provider", "received_on")
+    list_filter = ("side", "method", "kind", "status", "currency", "provider", "received_on")
     search_fields = ("number", "reference", "provider_reference", "customer__code", "customer__name")
     list_select_related = ("customer",)
     date_hierarchy = "received_on"
     inlines = [AllocationInline]
-    readonly_fields = ("number", "kind", "status", "customer", "currency", "amount", "unallocated_shown", "method",
+    readonly_fields = ("number", "side", "kind", "status", "customer", "currency", "amount", "unallocated_shown", "method",
                        "received_on", "reference", "provider", "provider_reference", "refund_of", "credit_note",
                        "created_at", "timeline")
     fields = readonly_fields[:-1] + ("notes", "timeline")

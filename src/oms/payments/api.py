@@ -84,6 +84,7 @@ class AllocationOut(Schema):
 
 class PaymentOut(Schema):
     number: str
+    side: str = Field(description="receivable (from a customer) or payable (to a supplier; customer is the supplier)")
     kind: str
     status: str
     customer: str
@@ -106,7 +107,7 @@ class PaymentOut(Schema):
 def payment_out(payment) -> dict:
     cur = payment.currency
     return PaymentOut(
-        number=payment.number, kind=payment.kind, status=payment.status, customer=payment.customer.code,
+        number=payment.number, side=payment.side, kind=payment.kind, status=payment.status, customer=payment.customer.code,
         customer_name=payment.customer.name, currency=cur, amount=amount_rounded(payment.amount, cur),
         unallocated=amount_rounded(payment.unallocated, cur),
         method=payment.method, received_on=payment.received_on, reference=payment.reference,
@@ -127,6 +128,7 @@ class PaymentPage(Schema):
 
 class PaymentListQuery(Schema):
     customer: str | None = None
+    side: str | None = Field(None, description="receivable or payable")
     kind: str | None = Field(None, description="payment or refund (several separated by commas)")
     status: str | None = None
     method: str | None = None

@@ -1,4 +1,5 @@
-"""Payments: money received from (or refunded to) customers, and its allocation to invoices.
+"""Payments: money received from (or refunded to) customers, and its allocation to invoices; money
+paid to suppliers (the ``payable`` side, applied to supplier bills by purchasing).
 
 What is not allocated is the customer's credit. Allocations are rows that are added or reversed,
 never edited, so every change is in the record: a reversal is a new negative row pointing at the
@@ -19,6 +20,10 @@ from oms.parties.models import Party
 
 
 class Payment(models.Model):
+    class Side(models.TextChoices):
+        RECEIVABLE = "receivable", _("customer (receivables)")
+        PAYABLE = "payable", _("supplier (payables)")
+
     class Method(models.TextChoices):
         BANK_TRANSFER = "bank_transfer", _("bank transfer")
         CASH = "cash", _("cash")
@@ -35,6 +40,9 @@ class Payment(models.Model):
         FAILED = "failed", _("failed")
 
     number = models.CharField(_("number"), max_length=50, unique=True)
+    # Receivable: money from customers and the refunds paid back to them. Payable: money paid to a
+    # supplier (``customer`` then holds the supplier party; purchasing applies it to supplier bills).
+    side = models.CharField(_("side"), max_length=10, choices=Side.choices, default=Side.RECEIVABLE)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.PAYMENT)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.COMPLETED)
     customer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="payments",
@@ -61,6 +69,8 @@ class Payment(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_amount_positive"),
             models.UniqueConstraint(fields=["provider", "provider_reference"], condition=~Q(provider_reference=""),
                                     name="payments_unique_provider_reference"),
+            models.CheckConstraint(condition=Q(side="receivable") | Q(kind="payment"),
+                                   name="payments_payable_is_a_payment"),
         ]
 
     def __str__(self) -> str:

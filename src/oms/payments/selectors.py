@@ -50,12 +50,12 @@ def _total(queryset: QuerySet, column: str = "amount") -> Decimal:
 
 
 def with_unallocated(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
-    """Payments annotated with ``unallocated``: amount - allocations - refunds drawn on them (0 for refunds
-    and for payments that are not completed). For lists and filters; on SQLite pass a value through
+    """Payments annotated with ``unallocated``: amount - allocations - refunds drawn on them (0 for refunds,
+    payments to suppliers and payments that are not completed). For lists and filters; on SQLite pass a value through
     ``exact`` before deciding anything with it."""
     allocated = _sum_of(Allocation.objects.filter(payment=OuterRef("pk")))
     refunded = _sum_of(RefundSource.objects.filter(payment=OuterRef("pk"), refund__status=Payment.Status.COMPLETED))
-    left = Case(When(kind=Payment.Kind.PAYMENT, status=Payment.Status.COMPLETED,
+    left = Case(When(kind=Payment.Kind.PAYMENT, status=Payment.Status.COMPLETED, side=Payment.Side.RECEIVABLE,
                      then=F("amount") - F("allocated_total") - F("refunded_total")), default=ZERO, output_field=_DEC)
     return queryset.annotate(allocated_total=allocated, refunded_total=refunded, unallocated=left)
 
@@ -63,12 +63,14 @@ def with_unallocated(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
 def payments_unallocated(*, customer: Party, currency: str) -> QuerySet[Payment]:
     """The customer's completed payments in a currency, with what each has left."""
     return with_unallocated(Payment.objects.filter(customer=customer, currency=currency, kind=Payment.Kind.PAYMENT,
+                                                   side=Payment.Side.RECEIVABLE,
                                                    status=Payment.Status.COMPLETED))
 
 
 def payment_unallocated(*, payment: Payment) -> Decimal:
-    """What a payment has not applied to invoices nor paid back (0 unless it is a completed payment)."""
-    if payment.kind != Payment.Kind.PAYMENT or payment.status != Payment.Status.COMPLETED:
+    """What a payment has not applied to invoices nor paid back (0 unless it is a completed customer payment)."""
+    if (payment.kind != Payment.Kind.PAYMENT or payment.status != Payment.Status.COMPLETED
+            or payment.side != Payment.Side.RECEIVABLE):
         return Decimal(0)
     allocated = _total(Allocation.objects.filter(payment=payment))
     refunded = _total(RefundSource.objects.filter(payment=payment, refund__status=Payment.Status.COMPLETED))
@@ -77,7 +79,8 @@ def payment_unallocated(*, payment: Payment) -> Decimal:
 
 def customer_credit(customer: Party, currency: str) -> Money:
     """The customer's unapplied money: completed payments - their allocations - refunds paid from credit."""
-    payments = Payment.objects.filter(customer=customer, currency=currency, status=Payment.Status.COMPLETED)
+    payments = Payment.objects.filter(customer=customer, currency=currency, status=Payment.Status.COMPLETED,
+                                      side=Payment.Side.RECEIVABLE)
     received = _total(payments.filter(kind=Payment.Kind.PAYMENT))
     allocated = _total(Allocation.objects.filter(payment__in=payments.filter(kind=Payment.Kind.PAYMENT)))
     refunded = _total(payments.filter(kind=Payment.Kind.REFUND, credit_note__isnull=True))
@@ -92,6 +95,7 @@ def credit_note_refunded(*, credit_note: Invoice) -> Decimal:
 @dataclass(frozen=True)
 class PaymentFilter:
     customer: str | None = None
+    side: str | None = None
     kind: str | None = None
     status: str | None = None
     method: str | None = None
@@ -111,7 +115,7 @@ def payment_list(*, filters: PaymentFilter) -> QuerySet[Payment]:
     f = filters
     if f.customer:
         qs = qs.filter(customer__code=f.customer)
-    for name in ("kind", "status", "method", "currency", "reference"):
+    for name in ("side", "kind", "status", "method", "currency", "reference"):
         value = getattr(f, name)
         if value:
             qs = qs.filter(**({f"{name}__in": value.split(",")} if name in ("kind", "status", "method")
@@ -204,7 +208,8 @@ def _statement_entries(customer: Party, currency: str, date_to: date | None) -> 
         entries.append(Entry(on=on, order=(0, doc.pk), kind=doc.kind, reference=doc.number or "",
                              description=str(label), debit=Decimal(0) if credit else doc.total,
                              credit=doc.total if credit else Decimal(0)))
-    payments = Payment.objects.filter(customer=customer, currency=currency, status=Payment.Status.COMPLETED)
+    payments = Payment.objects.filter(customer=customer, currency=currency, status=Payment.Status.COMPLETED,
+                                      side=Payment.Side.RECEIVABLE)
     for p in payments.select_related("credit_note"):
         if p.kind == Payment.Kind.PAYMENT:
             entries.append(Entry(on=p.received_on, order=(1, p.pk), kind="payment", reference=p.number,

@@ -11,12 +11,12 @@ cancels. After every allocation change invoicing recomputes the invoice's status
 """
 
 from oms.payments.services.payments import (
-    AllocationSpec, allocation_reverse, payment_allocate, payment_charge, payment_record,
+    AllocationSpec, allocation_reverse, payment_allocate, payment_charge, payment_record, payment_send,
 )
 from oms.payments.services.refunds import payment_refund
 from oms.payments.services.webhooks import WebhookOutcome, webhook_handle
 
 __all__ = [
     "AllocationSpec", "WebhookOutcome", "allocation_reverse", "payment_allocate", "payment_charge",
-    "payment_record", "payment_refund", "webhook_handle",
+    "payment_record", "payment_refund", "payment_send", "webhook_handle",
 ]

@@ -25,6 +25,7 @@ from oms.payments.selectors import account_balance
 
 PAYMENT_SERIES, PAYMENT_FORMAT = "payments.payment", "PAY-{YYYY}-{seq:05d}"
 REFUND_SERIES, REFUND_FORMAT = "payments.refund", "RF-{YYYY}-{seq:05d}"
+PAYABLE_SERIES, PAYABLE_FORMAT = "payments.payable", "PP-{YYYY}-{seq:05d}"
 OBJECT_TYPE = "payments.payment"
 INVOICE_OBJECT_TYPE = "invoicing.invoice"  # invoicing's audit records name documents by id
 
@@ -73,6 +74,20 @@ def customer_clean(customer: Party | str) -> Party:
             raise NotFound(f"No customer with code {customer!r}", field="customer")
     if not party.is_customer:
         raise DomainError(f"{party.code} is not a customer", field="customer", code="not_a_customer")
+    return party
+
+
+def supplier_clean(supplier: Party | str) -> Party:
+    if isinstance(supplier, Party):
+        party = supplier
+    else:
+        if not supplier:
+            raise DomainError("supplier is required", field="supplier", code="required")
+        party = Party.objects.filter(code=supplier).first()
+        if party is None:
+            raise NotFound(f"No supplier with code {supplier!r}", field="supplier")
+    if not party.is_supplier:
+        raise DomainError(f"{party.code} is not a supplier", field="supplier", code="not_a_supplier")
     return party
 
 
@@ -128,7 +143,7 @@ def status_refresh(documents: Iterable[Invoice]) -> None:
 
 def payment_json(payment: Payment) -> dict:
     cur = payment.currency
-    return {"kind": payment.kind, "status": payment.status, "customer": payment.customer.code, "currency": cur,
+    return {"side": payment.side, "kind": payment.kind, "status": payment.status, "customer": payment.customer.code, "currency": cur,
             "amount": money_str(payment.amount, cur), "method": payment.method,
             "received_on": payment.received_on.isoformat(), "reference": payment.reference,
             "provider": payment.provider, "provider_reference": payment.provider_reference}
@@ -137,9 +152,9 @@ def payment_json(payment: Payment) -> dict:
 def payment_insert(*, customer: Party, amount: Decimal, currency: str, method: str, received_on: date | None,
                    reference: str, notes: str, kind: str = Payment.Kind.PAYMENT,
                    status: str = Payment.Status.COMPLETED, provider: str = "manual", provider_reference: str = "",
-                   credit_note: Invoice | None = None) -> Payment:
+                   credit_note: Invoice | None = None, side: str = Payment.Side.RECEIVABLE) -> Payment:
     """Insert a payment row with a unique placeholder number (the real one is taken last)."""
-    payment = Payment(number=f"~{uuid.uuid4().hex}", kind=kind, status=status, customer=customer,
+    payment = Payment(number=f"~{uuid.uuid4().hex}", side=side, kind=kind, status=status, customer=customer,
                       currency=currency, amount=amount, method=method,
                       received_on=received_on or timezone.localdate(), reference=reference, notes=notes,
                       provider=provider, provider_reference=provider_reference, credit_note=credit_note)
@@ -153,8 +168,13 @@ def payment_insert(*, customer: Party, amount: Decimal, currency: str, method: s
 
 
 def number_take(payment: Payment) -> None:
-    """Give the payment its number: PAY-2026-00001, or RF-2026-00001 for a refund."""
-    series, fmt = ((REFUND_SERIES, REFUND_FORMAT) if payment.kind == Payment.Kind.REFUND
-                   else (PAYMENT_SERIES, PAYMENT_FORMAT))
+    """Give the payment its number: PAY-2026-00001, RF-2026-00001 for a refund, PP-2026-00001 for a
+    payment to a supplier."""
+    if payment.side == Payment.Side.PAYABLE:
+        series, fmt = PAYABLE_SERIES, PAYABLE_FORMAT
+    elif payment.kind == Payment.Kind.REFUND:
+        series, fmt = REFUND_SERIES, REFUND_FORMAT
+    else:
+        series, fmt = PAYMENT_SERIES, PAYMENT_FORMAT
     payment.number = number_allocate(doc_type=series, default_format=fmt)
     Payment.objects.filter(pk=payment.pk).update(number=payment.number)

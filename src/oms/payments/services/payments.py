@@ -1,4 +1,5 @@
-"""Record payments, allocate them to invoices, reverse allocations, take card payments through a provider."""
+"""Record payments, allocate them to invoices, reverse allocations, take card payments through a provider;
+record payments made to suppliers."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from oms.payments.providers import ProviderDeclined, provider_get
 from oms.payments.selectors import account_balance, payment_unallocated
 from oms.payments.services.common import (
     Effects, accounts_lock, currency_clean, customer_clean, method_clean, money_str, number_take, open_document,
-    payment_insert, payment_json, payment_lock, status_refresh, text_clean,
+    payment_insert, payment_json, payment_lock, status_refresh, supplier_clean, text_clean,
 )
 
 MAX_ALLOCATIONS = 1000
@@ -67,6 +68,9 @@ def allocate_locked(payment: Payment, specs: Sequence[AllocationSpec], effects: 
     if payment.kind != Payment.Kind.PAYMENT:
         raise Conflict(f"{payment.number} is a refund; only payments are allocated", field="payment",
                        code="not_a_payment")
+    if payment.side != Payment.Side.RECEIVABLE:
+        raise Conflict(f"{payment.number} was paid to a supplier; it is applied to supplier bills, not invoices",
+                       field="payment", code="not_a_customer_payment")
     if payment.status != Payment.Status.COMPLETED:
         raise Conflict(f"{payment.number} is {payment.status}; only completed payments are allocated",
                        field="payment", code="payment_not_completed")
@@ -177,7 +181,7 @@ def allocation_reverse(*, allocation: Allocation, reason: str) -> Allocation:
         if original.amount < 0 or original.reverses_id is not None:
             raise Conflict("A reversal cannot be reversed; allocate again instead", field="allocation",
                            code="not_reversible")
-        if payment.kind != Payment.Kind.PAYMENT:
+        if payment.kind != Payment.Kind.PAYMENT or payment.side != Payment.Side.RECEIVABLE:
             raise Conflict("A refund's allocation cannot be reversed", field="allocation", code="not_reversible")
         if Allocation.objects.filter(reverses=original).exists():
             raise Conflict(f"Allocation {original.pk} is already reversed", field="allocation",
@@ -204,6 +208,30 @@ def allocation_reverse(*, allocation: Allocation, reason: str) -> Allocation:
                       invoice=document)
         effects.flush(payment)
     return reversal
+
+
+def payment_send(*, supplier: Party | str, amount: object, currency: str, method: str,
+                 paid_on: date | None = None, reference: str = "", notes: str = "") -> Payment:
+    """Record money paid to a supplier (the payable side), numbered from its own series.
+
+    The payment is not applied to anything here: purchasing applies it to supplier bills, in the
+    caller's transaction when there is one.
+    """
+    supplier = supplier_clean(supplier)
+    currency = currency_clean(currency)
+    amount = amount_clean(amount, currency=currency)
+    method = method_clean(method)
+    reference = text_clean(reference, field="reference", max_length=100)
+    with transaction.atomic():
+        payment = payment_insert(customer=supplier, amount=amount, currency=currency, method=method,
+                                 received_on=paid_on, reference=reference, notes=notes, side=Payment.Side.PAYABLE)
+        number_take(payment)
+        effects = Effects()
+        payload = {**payment_json(payment), "supplier": supplier.code}
+        effects.event("payment.sent", payload)
+        effects.audit("payment.sent", payload)
+        effects.flush(payment)
+    return payment
 
 
 def payment_charge(*, customer: Party | str, amount: object, currency: str, provider: str, reference: str = "",
