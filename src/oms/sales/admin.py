@@ -40,7 +40,10 @@ class SalesOrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [SalesOrderLineInline]
     readonly_fields = ("number", "status", "customer", "currency", "channel", "external_ref", "warehouse",
-                       "tax_inclusive", "subtotal", "discount_total", "tax_total", "total", "hold_reason",
+                       "tax_inclusive", "subtotal", "discount_total", "tax_total", "total",
+                       # as recorded by the system an imported order came from
+                       "shipping_total", "payment_status", "amount_paid", "amount_refunded", "paid_at",
+                       "fulfilled_at", "cancelled_at", "hold_reason",
                        "billing_address", "shipping_address", "custom", "created_at", "updated_at", "confirmed_at",
                        "timeline")
     fields = readonly_fields[:-1] + ("notes", "timeline")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from oms.catalog.models import Product
@@ -24,6 +25,19 @@ class Channel(models.TextChoices):
     IMPORT = "import", _("import")
 
 
+class PaymentStatus(models.TextChoices):
+    """Where the money of an order stands, as recorded by the system it came from (imported orders)."""
+
+    NONE = "", _("not recorded")
+    PENDING = "pending", _("pending")
+    AUTHORIZED = "authorized", _("authorized")
+    PARTIALLY_PAID = "partially_paid", _("partially paid")
+    PAID = "paid", _("paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("partially refunded")
+    REFUNDED = "refunded", _("refunded")
+    VOIDED = "voided", _("voided")
+
+
 class SalesOrder(CustomFieldsMixin):
     number = models.CharField(_("number"), max_length=50, unique=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
@@ -41,10 +55,22 @@ class SalesOrder(CustomFieldsMixin):
     discount_total = MoneyField(_("discounts"), default=0)
     tax_total = MoneyField(_("tax"), default=0)
     total = MoneyField(_("total"), default=0)
+    # Recorded as they were in the system an order was imported from (history stays true);
+    # orders taken here leave them at their defaults and are paid through invoices.
+    # (database defaults too, so that bulk loaders naming only the older columns keep working)
+    shipping_total = MoneyField(_("shipping"), default=0, db_default=0)
+    payment_status = models.CharField(_("payment status"), max_length=20, choices=PaymentStatus.choices,
+                                      blank=True, default=PaymentStatus.NONE, db_default="")
+    amount_paid = MoneyField(_("amount paid"), default=0, db_default=0)
+    amount_refunded = MoneyField(_("amount refunded"), default=0, db_default=0)
+    paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
     hold_reason = models.CharField(_("hold reason"), max_length=200, blank=True)
     held_from = models.CharField(max_length=20, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # A default rather than auto_now_add, so that an imported order keeps its original date.
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
 

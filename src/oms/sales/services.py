@@ -27,6 +27,7 @@ from oms.inventory.services import (
     default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
 from oms.parties.models import Party
+from oms.sales.hooks import order_cancel_hooks_run
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
@@ -239,6 +240,9 @@ def order_cancel(*, order: SalesOrder, reason: str = "") -> SalesOrder:
         _set_status(order, S.CANCELLED, effects, "order.cancelled", reason=reason)
         order.save(update_fields=["status", "updated_at"])
         reservation_release_all(reference=order.stock_reference)
+        # Modules above sales follow the cancel in this transaction (shipping cancels its draft and
+        # packed shipments); see oms.sales.hooks. A hook that refuses undoes the whole cancel.
+        order_cancel_hooks_run(order=order, reason=reason)
         effects.flush()
     return order
 
