@@ -12,7 +12,8 @@ from oms.parties.selectors import CUSTOM_TARGET
 
 
 def default_address(party: Party, kind: str) -> dict | None:
-    """The default address of a kind, else the first one of that kind (addresses are prefetched)."""
+    """The default address of a kind, else the first of that kind: the rule of
+    ``parties.selectors.party_default_address``, applied to the prefetched addresses (no query per row)."""
     of_kind = sorted((a for a in party.addresses.all() if a.kind == kind), key=lambda a: (not a.is_default, a.pk))
     return of_kind[0].as_dict() if of_kind else None
 
