@@ -46,6 +46,10 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oms.core.middleware.RequestContextMiddleware",
 ]
+if "backoffice" in OMS_MODULES:
+    # After authentication: the language an operator chose in the back office wins over the browser's.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+                      "oms.backoffice.middleware.UserLanguageMiddleware")
 
 ROOT_URLCONF = "oms.urls"
 WSGI_APPLICATION = "oms.wsgi.application"
@@ -53,7 +57,9 @@ WSGI_APPLICATION = "oms.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The back office overrides admin templates (home = dashboard, search box and language switch
+        # in every page's header); DIRS is searched before the apps, so django.contrib.admin can stay first.
+        "DIRS": [PACKAGE_DIR / "backoffice" / "templates"] if "backoffice" in OMS_MODULES else [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

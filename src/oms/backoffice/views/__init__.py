@@ -1,0 +1,1 @@
+"""Back office pages: the dashboard (admin home), orders, order entry, search, the language switch."""
