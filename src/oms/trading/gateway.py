@@ -163,3 +163,39 @@ def order_updates_unsubscribe(listener: Callable[[OrderUpdate], None]) -> None:
 
 def order_updates_listeners() -> tuple[Callable[[OrderUpdate], None], ...]:
     return tuple(_LISTENERS)
+
+
+# -- Added by the trading services (additive): cancel/replace rejects a venue sent us, for the client. --------
+
+@dataclass(frozen=True)
+class CancelRejectUpdate:
+    """A venue refused a client's cancel or replace: the FIX acceptor answers OrderCancelReject (35=9).
+
+    Announced after commit to the ``cancel_rejects_*`` listeners (a refusal the services decide at once,
+    e.g. an unknown or finished order, is raised as ``CancelRejected`` to the caller instead).
+    """
+
+    account: str
+    cl_ord_id: str               # the client's ClOrdID of the refused cancel or replace
+    orig_cl_ord_id: str          # the client's ClOrdID of the order it referred to
+    order_id: str                # our order number
+    ord_status: str              # the order's status now
+    response_to: str             # "cancel" | "replace"
+    reason: str = ""
+    transact_time: datetime | None = None
+
+
+_CANCEL_REJECT_LISTENERS: list[Callable[[CancelRejectUpdate], None]] = []
+
+
+def cancel_rejects_subscribe(listener: Callable[[CancelRejectUpdate], None]) -> None:
+    _CANCEL_REJECT_LISTENERS.append(listener)
+
+
+def cancel_rejects_unsubscribe(listener: Callable[[CancelRejectUpdate], None]) -> None:
+    if listener in _CANCEL_REJECT_LISTENERS:
+        _CANCEL_REJECT_LISTENERS.remove(listener)
+
+
+def cancel_rejects_listeners() -> tuple[Callable[[CancelRejectUpdate], None], ...]:
+    return tuple(_CANCEL_REJECT_LISTENERS)

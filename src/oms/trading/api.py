@@ -1,7 +1,0 @@
-"""Trading API."""
-
-from __future__ import annotations
-
-from ninja import Router
-
-router = Router(tags=["trading"])

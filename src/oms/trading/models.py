@@ -1,1 +1,0 @@
-"""Trading: data and invariants."""
