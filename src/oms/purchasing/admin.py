@@ -13,7 +13,8 @@ from oms.purchasing.models import (
 )
 from oms.purchasing.selectors import bill_timeline, order_timeline
 from oms.purchasing.services import (
-    purchase_order_cancel, purchase_order_send, receipt_create, supplier_bill_pay, supplier_bill_release,
+    purchase_order_cancel, purchase_order_send, receipt_create, supplier_bill_cancel, supplier_bill_pay,
+    supplier_bill_release,
 )
 
 
@@ -143,7 +144,7 @@ class SupplierBillAdmin(admin.ModelAdmin):
     readonly_fields = ("number", "supplier", "supplier_reference", "purchase_order", "status", "currency",
                        "bill_date", "due_date", "total", "amount_paid", "differences", "hold_reason", "timeline")
     fields = readonly_fields[:-1] + ("notes", "timeline")
-    actions = ["release", "pay_by_transfer"]
+    actions = ["release", "pay_by_transfer", "cancel_bills"]
 
     def has_add_permission(self, request):
         return False  # entered through the API, which runs the three-way match
@@ -159,6 +160,11 @@ class SupplierBillAdmin(admin.ModelAdmin):
     def release(self, request, queryset):
         _run(self, request, queryset, lambda b: supplier_bill_release(bill=b, reason=f"released by {request.user}"),
              _("Released"), _("bills"))
+
+    @admin.action(description=_("Cancel selected unpaid bills (their quantities may be billed again)"))
+    def cancel_bills(self, request, queryset):
+        _run(self, request, queryset, lambda b: supplier_bill_cancel(bill=b, reason=f"cancelled by {request.user}"),
+             _("Cancelled"), _("bills"))
 
     @admin.action(description=_("Pay the balance of selected bills by bank transfer"))
     def pay_by_transfer(self, request, queryset):

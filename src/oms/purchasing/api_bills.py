@@ -23,7 +23,7 @@ from oms.purchasing.selectors import (
 )
 from oms.purchasing.services import (
     BillLineSpec, reorder_rule_set, replenishment_order, replenishment_suggest, supplier_bill_correct,
-    supplier_bill_pay, supplier_bill_release,
+    supplier_bill_cancel, supplier_bill_pay, supplier_bill_release,
 )
 
 router = Router(tags=["purchasing"])
@@ -133,6 +133,10 @@ class ReleaseIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class CancelBillIn(Schema):
+    reason: str = Field(min_length=1, max_length=300)
+
+
 class PayIn(Schema):
     method: str = Field(max_length=15, description="bank_transfer, cash, card or other")
     amount: AmountIn | None = Field(None, description="Omit to pay the whole balance")
@@ -216,6 +220,19 @@ def supplier_bills_release(request, number: str, payload: ReleaseIn):
     require_perm(request, "purchasing.change_supplierbill")
     supplier_bill_release(bill=bill_get(number=number), reason=payload.reason)
     return bill_out(number)
+
+
+@router.post("/supplier-bills/{number}/cancel", response=BillOut)
+def supplier_bills_cancel(request, number: str, payload: CancelBillIn,
+                          idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
+    """Cancel an unpaid bill; what it billed goes back on the order's lines."""
+    require_perm(request, "purchasing.change_supplierbill")
+
+    def action():
+        supplier_bill_cancel(bill=bill_get(number=number), reason=payload.reason)
+        return 200, bill_out(number)
+
+    return idempotent(request, key=idempotency_key, body=payload.dict(), action=action)
 
 
 @router.post("/supplier-bills/{number}/pay", response=BillOut)

@@ -246,7 +246,9 @@ class SupplierBill(models.Model):
         ordering = ["-id"]
         indexes = [models.Index(fields=["status", "due_date"], name="purchasing_bill_status_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "supplier_reference"], name="purchasing_bill_unique_ref"),
+            # A cancelled bill frees its reference: the supplier's invoice may be entered again, correctly.
+            models.UniqueConstraint(fields=["supplier", "supplier_reference"], name="purchasing_bill_unique_ref",
+                                    condition=~Q(status=BillStatus.CANCELLED)),
             models.CheckConstraint(condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("total")),
                                    name="purchasing_bill_paid_within_total"),
         ]

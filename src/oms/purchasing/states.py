@@ -26,7 +26,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     # A partially received order can be closed short: the rest will not come.
     P.PARTIALLY_RECEIVED: frozenset({P.RECEIVED, P.CLOSED}),
     P.RECEIVED: frozenset({P.BILLED}),
-    P.BILLED: frozenset({P.CLOSED}),
+    # back to received when a bill is cancelled and not everything received is billed any more
+    P.BILLED: frozenset({P.CLOSED, P.RECEIVED}),
     P.CLOSED: frozenset(),
     P.CANCELLED: frozenset(),
 }
@@ -42,16 +43,19 @@ class BillStatus(models.TextChoices):
     OPEN = "open", _("approved, to pay")
     PARTIALLY_PAID = "partially_paid", _("partially paid")
     PAID = "paid", _("paid")
+    CANCELLED = "cancelled", _("cancelled")
 
 
 B = BillStatus
 
 BILL_TRANSITIONS: dict[str, frozenset[str]] = {
     # A held bill is released when a correction clears its differences, or by hand with a reason.
-    B.ON_HOLD: frozenset({B.OPEN}),
-    B.OPEN: frozenset({B.PARTIALLY_PAID, B.PAID}),
+    # Cancelled only while nothing is paid on it (entered by mistake, or replaced by the supplier).
+    B.ON_HOLD: frozenset({B.OPEN, B.CANCELLED}),
+    B.OPEN: frozenset({B.PARTIALLY_PAID, B.PAID, B.CANCELLED}),
     B.PARTIALLY_PAID: frozenset({B.PAID}),
     B.PAID: frozenset(),
+    B.CANCELLED: frozenset(),
 }
 
 PAYABLE = frozenset({B.OPEN, B.PARTIALLY_PAID})

@@ -44,6 +44,7 @@ class ReturnLineOut(Schema):
     quantity_restocked: Decimal
     quantity_damaged: Decimal
     quantity_scrapped: Decimal
+    quantity_outstanding: Decimal = Field(description="Not back yet (a partially received return)")
 
     @staticmethod
     def resolve_line_id(obj):
@@ -155,6 +156,8 @@ class ReceiveIn(Schema):
     lines: list[InspectionIn] | None = Field(None, max_length=5000,
                                              description="How each line was found; omit to put everything back "
                                                          "in stock")
+    partial: bool = Field(False, description="Only the named lines and quantities arrived now; the rest comes "
+                                             "later (the return stays partially received)")
 
 
 class ReplacementIn(Schema):
@@ -238,10 +241,12 @@ def returns_reject(request, ref: str, payload: RejectIn,
 def returns_receive(request, ref: str, payload: ReceiveIn = None,
                     idempotency_key: str | None = Header(None, alias="Idempotency-Key")):
     lines = payload.lines if payload else None
+    partial = payload.partial if payload else False
     inspection = None if lines is None else [Inspection(line_id=x.line_id, restock=x.restock, damaged=x.damaged,
                                                         scrap=x.scrap) for x in lines]
     body = payload.dict() if payload else {}
-    return _action(request, ref, idempotency_key, body, lambda r: return_receive(rma=r, inspection=inspection))
+    return _action(request, ref, idempotency_key, body,
+                   lambda r: return_receive(rma=r, inspection=inspection, partial=partial))
 
 
 @router.post("/returns/{ref}/resolve", response=ReturnOut)

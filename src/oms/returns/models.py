@@ -92,6 +92,11 @@ class ReturnLine(models.Model):
     def __str__(self) -> str:
         return f"{self.rma} {self.order_line.sku or self.order_line.description} x {self.quantity}"
 
+    @property
+    def quantity_outstanding(self):
+        """What has not come back yet (received goods are counted by how they were inspected)."""
+        return self.quantity - self.quantity_restocked - self.quantity_damaged - self.quantity_scrapped
+
 
 class ReturnSettlement(models.Model):
     """A document that settled a return: a credit note (one per invoice the goods were billed on)

@@ -11,6 +11,7 @@ from oms.core.errors import InvalidTransition
 class ReturnStatus(models.TextChoices):
     REQUESTED = "requested", _("requested")
     APPROVED = "approved", _("approved")
+    PARTIALLY_RECEIVED = "partially_received", _("partially received")
     REJECTED = "rejected", _("rejected")
     RECEIVED = "received", _("received")
     CLOSED = "closed", _("closed")
@@ -20,14 +21,17 @@ S = ReturnStatus
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     S.REQUESTED: frozenset({S.APPROVED, S.REJECTED}),
-    S.APPROVED: frozenset({S.RECEIVED, S.REJECTED}),  # rejected here: withdrawn before the goods came back
+    # rejected here: withdrawn before the goods came back
+    S.APPROVED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED, S.REJECTED}),
+    # some goods are back (and in the ledger); each further receipt stays here until all are back
+    S.PARTIALLY_RECEIVED: frozenset({S.PARTIALLY_RECEIVED, S.RECEIVED}),
     S.RECEIVED: frozenset({S.CLOSED}),  # closed by a resolution (refund, store credit, exchange) or without one
     S.REJECTED: frozenset(),
     S.CLOSED: frozenset(),
 }
 
 # Returns whose quantities count against what an order line may still return (all but rejected ones).
-COUNTING = frozenset({S.REQUESTED, S.APPROVED, S.RECEIVED, S.CLOSED})
+COUNTING = frozenset({S.REQUESTED, S.APPROVED, S.PARTIALLY_RECEIVED, S.RECEIVED, S.CLOSED})
 
 
 def can_transition(from_state: str, to_state: str) -> bool:

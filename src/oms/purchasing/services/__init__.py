@@ -3,7 +3,7 @@
 Each service owns its transaction (see ``common`` for the lock order)."""
 
 from oms.purchasing.services.bills import (
-    BillLineSpec, supplier_bill_correct, supplier_bill_create, supplier_bill_pay, supplier_bill_release,
+    BillLineSpec, supplier_bill_cancel, supplier_bill_correct, supplier_bill_create, supplier_bill_pay, supplier_bill_release,
 )
 from oms.purchasing.services.orders import (
     POLineSpec, purchase_order_cancel, purchase_order_close, purchase_order_create, purchase_order_send,
@@ -15,6 +15,6 @@ from oms.purchasing.services.suppliers import reorder_rule_set, supplier_create,
 __all__ = [
     "BillLineSpec", "POLineSpec", "purchase_order_cancel", "purchase_order_close", "purchase_order_create",
     "purchase_order_send", "receipt_create", "reorder_rule_set", "replenishment_order", "replenishment_suggest",
-    "supplier_bill_correct", "supplier_bill_create", "supplier_bill_pay", "supplier_bill_release",
+    "supplier_bill_cancel", "supplier_bill_correct", "supplier_bill_create", "supplier_bill_pay", "supplier_bill_release",
     "supplier_create", "supplier_item_set",
 ]

@@ -22,7 +22,7 @@ from oms.purchasing.services.common import (
     BILL_FORMAT, BILL_SERIES, ZERO, Effects, bill_tolerance, currency_clean, line_total, lines_lock, money_str,
     order_lock, price_clean,
 )
-from oms.purchasing.services.orders import status_advance
+from oms.purchasing.services.orders import status_advance, status_unbill
 from oms.purchasing.states import BILLABLE, PAYABLE, BillStatus, bill_transition_check
 
 B = BillStatus
@@ -97,7 +97,8 @@ def supplier_bill_create(*, order: PurchaseOrder, supplier_reference: str, lines
                            code="order_not_billable", extra={"status": order.status})
         locked = lines_lock(order)
         cleaned = _clean_lines(order, locked, lines)
-        if SupplierBill.objects.filter(supplier=order.supplier, supplier_reference=reference).exists():
+        if (SupplierBill.objects.filter(supplier=order.supplier, supplier_reference=reference)
+                .exclude(status=B.CANCELLED).exists()):
             raise Conflict(f"{order.supplier.code}'s bill {reference!r} is already entered",
                            field="supplier_reference", code="duplicate")
         differences = _match(cleaned, {line.pk: line.quantity_billed for line in locked.values()})
@@ -235,5 +236,38 @@ def supplier_bill_pay(*, bill: SupplierBill, method: str, amount: object = None,
         _record(effects, bill, "supplier_bill.paid" if target == B.PAID else "supplier_bill.payment_applied",
                 {"payment": payment.number, "amount": money_str(value, bill.currency), "status": [before, bill.status]})
         status_advance(order, list(lines_lock(order).values()), effects)
+        effects.flush()
+    return bill
+
+
+def supplier_bill_cancel(*, bill: SupplierBill, reason: str) -> SupplierBill:
+    """Cancel an unpaid bill (held or open): entered by mistake, or replaced by the supplier. What it
+    billed goes back on the order's lines (they may be billed again), and an order that was billed in
+    full is received again. A bill with any payment is refused (409 ``invalid_transition``)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Cancelling a bill needs a reason", field="reason", code="required")
+    with transaction.atomic():
+        order, bill = _bill_lock(bill)
+        if bill.amount_paid:
+            raise Conflict(f"{bill.number} has payments; it cannot be cancelled", field="status",
+                           code="bill_has_payments", extra={"amount_paid": money_str(bill.amount_paid, bill.currency)})
+        bill_transition_check(bill.status, B.CANCELLED)
+        before = bill.status
+        locked = lines_lock(order)
+        returned = []
+        for row in bill.lines.order_by("order_line_id"):
+            line = locked[row.order_line_id]
+            line.quantity_billed -= row.quantity
+            line.save(update_fields=["quantity_billed"])
+            returned.append({"line": line.position, "sku": line.product.sku, "quantity": str(row.quantity)})
+        bill.status, bill.hold_reason = B.CANCELLED, ""
+        bill.save(update_fields=["status", "hold_reason", "updated_at"])
+        effects = Effects()
+        _record(effects, bill, "supplier_bill.cancelled", {"status": [before, B.CANCELLED], "reason": reason,
+                                                           "unbilled": returned})
+        lines = list(locked.values())
+        status_unbill(order, lines, effects)
+        status_advance(order, lines, effects)
         effects.flush()
     return bill

@@ -20,7 +20,7 @@ from oms.purchasing.services.common import (
     ORDER_FORMAT, ORDER_SERIES, ZERO, Effects, currency_clean, line_total, money_str, order_lock,
     price_clean, product_clean, supplier_clean, warehouse_clean,
 )
-from oms.purchasing.states import UNPAID, POStatus, transition_check
+from oms.purchasing.states import UNPAID, BillStatus, POStatus, transition_check
 
 P = POStatus
 OBJECT_TYPE = "purchasing.purchase_order"
@@ -118,11 +118,11 @@ def purchase_order_send(*, order: PurchaseOrder) -> PurchaseOrder:
 
 
 def purchase_order_cancel(*, order: PurchaseOrder, reason: str = "") -> PurchaseOrder:
-    """Cancel an order nothing has been received or billed on (draft or sent)."""
+    """Cancel an order nothing has been received on (draft or sent) and that has no bills (but cancelled ones)."""
     with transaction.atomic():
         order = order_lock(order)
         changes = _move(order, P.CANCELLED)
-        if SupplierBill.objects.filter(purchase_order=order).exists():
+        if SupplierBill.objects.filter(purchase_order=order).exclude(status=BillStatus.CANCELLED).exists():
             raise Conflict(f"{order.number} has bills; it cannot be cancelled", field="status", code="has_bills")
         order.save(update_fields=["status", "updated_at"])
         effects = Effects()
@@ -155,6 +155,15 @@ def status_advance(order: PurchaseOrder, lines: list[PurchaseOrderLine], effects
         changes = _move(order, target)
         order.save(update_fields=["status", "updated_at"])
         order_record(effects, order, f"purchase_order.{target}", changes)
+
+
+def status_unbill(order: PurchaseOrder, lines: list[PurchaseOrderLine], effects: Effects) -> None:
+    """A billed order whose received goods are no longer all billed (a bill was cancelled) is received
+    again, to be billed anew."""
+    if order.status == P.BILLED and not all(line.quantity_billed >= line.quantity_received for line in lines):
+        changes = _move(order, P.RECEIVED)
+        order.save(update_fields=["status", "updated_at"])
+        order_record(effects, order, "purchase_order.unbilled", changes)
 
 
 def _next_status(order: PurchaseOrder, lines: list[PurchaseOrderLine]) -> str | None:

@@ -24,7 +24,7 @@ from oms.inventory.services import default_location, stock_adjust
 from oms.returns.models import Resolution, Return, ReturnLine, ReturnReason
 from oms.returns.selectors import returnable_quantities
 from oms.returns.services.common import lock_order, locked, move, record, text
-from oms.returns.states import ReturnStatus
+from oms.returns.states import ReturnStatus, transition_check
 from oms.sales.models import SalesOrder, SalesOrderLine
 
 S = ReturnStatus
@@ -130,12 +130,41 @@ def _location(order: SalesOrder, kind: str, field: str) -> Location:
     return found
 
 
-def _inspections(rma: Return, lines: list[ReturnLine], inspection: list[Inspection] | None) -> dict[int, tuple]:
-    """Per return line: (restocked, damaged, scrapped), adding up to its quantity. No inspection
-    given: everything goes back to stock."""
+def _parts(rma: Return, i: int, item: Inspection, line: ReturnLine, partial: bool) -> tuple:
+    parts = []
+    for name in ("restock", "damaged", "scrap"):
+        value = to_decimal(getattr(item, name) or 0, field=f"lines.{i}.{name}")
+        if value < 0:
+            raise DomainError(f"lines.{i}.{name} must not be negative", field=f"lines.{i}.{name}",
+                              code="invalid_quantity")
+        if value and line.order_line.product is not None:
+            quantity_validate(product=line.order_line.product, quantity=value, field=f"lines.{i}.{name}")
+        parts.append(value)
+    left, total = line.quantity_outstanding, sum(parts)
+    if partial and total > left:
+        raise Conflict(f"Only {text(left)} of order line {item.line_id} is still to come back on return "
+                       f"{rma.number}, not {text(total)}", field=f"lines.{i}", code="exceeds_outstanding",
+                       extra={"outstanding": text(left)})
+    if not partial and total != left:
+        raise DomainError(f"Restocked, damaged and scrapped of order line {item.line_id} must add up to "
+                          f"{text(left)}", field=f"lines.{i}", code="inspection_mismatch")
+    return tuple(parts)
+
+
+def _inspections(rma: Return, lines: list[ReturnLine], inspection: list[Inspection] | None,
+                 partial: bool) -> dict[int, tuple]:
+    """Per return line: what arrives now as (restocked, damaged, scrapped).
+
+    A full receipt (the default) takes everything still outstanding: the parts of every line add up
+    to what is outstanding on it; no inspection given means everything back to stock. A partial
+    receipt names only the lines (and quantities) that arrived, each at most what is outstanding.
+    """
     by_order_line = {line.order_line_id: line for line in lines}
     if inspection is None:
-        return {line.pk: (line.quantity, ZERO, ZERO) for line in lines}
+        if partial:
+            raise DomainError("A partial receipt says which lines arrived and how they were found", field="lines",
+                              code="required")
+        return {line.pk: (line.quantity_outstanding, ZERO, ZERO) for line in lines}
     found: dict[int, tuple] = {}
     for i, item in enumerate(inspection):
         line = by_order_line.get(item.line_id)
@@ -145,55 +174,63 @@ def _inspections(rma: Return, lines: list[ReturnLine], inspection: list[Inspecti
         if line.pk in found:
             raise DomainError(f"Order line {item.line_id} is named twice", field=f"lines.{i}.line_id",
                               code="duplicate")
-        parts = []
-        for name in ("restock", "damaged", "scrap"):
-            value = to_decimal(getattr(item, name) or 0, field=f"lines.{i}.{name}")
-            if value < 0:
-                raise DomainError(f"lines.{i}.{name} must not be negative", field=f"lines.{i}.{name}",
-                                  code="invalid_quantity")
-            if value and line.order_line.product is not None:
-                quantity_validate(product=line.order_line.product, quantity=value, field=f"lines.{i}.{name}")
-            parts.append(value)
-        if sum(parts) != line.quantity:
-            raise DomainError(f"Restocked, damaged and scrapped of order line {item.line_id} must add up to "
-                              f"{text(line.quantity)}", field=f"lines.{i}", code="inspection_mismatch")
-        found[line.pk] = tuple(parts)
-    missing = [line.order_line_id for line in lines if line.pk not in found]
+        found[line.pk] = _parts(rma, i, item, line, partial)
+    if partial:
+        if not any(sum(parts) for parts in found.values()):
+            raise DomainError("A partial receipt needs at least one quantity that arrived", field="lines",
+                              code="required")
+        return found
+    missing = [line.order_line_id for line in lines if line.pk not in found and line.quantity_outstanding]
     if missing:
         raise DomainError(f"Say how every returned line was found; missing order lines {missing}", field="lines",
                           code="required")
     return found
 
 
-def return_receive(*, rma: Return, inspection: list[Inspection] | None = None) -> Return:
-    """The goods are back: each line's quantity goes to the warehouse's stock, damaged or scrap
-    location as inspected, through the stock ledger (receipt moves referring to the return)."""
+def return_receive(*, rma: Return, inspection: list[Inspection] | None = None, partial: bool = False) -> Return:
+    """Goods are back: each part goes to the warehouse's stock, damaged or scrap location as
+    inspected, through the stock ledger (receipt moves referring to the return).
+
+    By default everything still outstanding arrives now and the return is ``received``. With
+    ``partial=True`` only the named quantities arrive; the return is ``partially_received`` until
+    the rest comes (by further partial receipts or one full receipt), then ``received``.
+    """
     with transaction.atomic():
         rma = locked(rma)
-        changes = move(rma, S.RECEIVED)
+        transition_check(rma.status, S.PARTIALLY_RECEIVED if partial else S.RECEIVED)
         lines = list(rma.lines.select_related("order_line__product__unit").order_by("id"))
-        found = _inspections(rma, lines, inspection)
+        found = _inspections(rma, lines, inspection, partial)
         kinds = (Location.Kind.STOCK, Location.Kind.DAMAGED, Location.Kind.SCRAP)
         moves = []
         for line in lines:
-            line.quantity_restocked, line.quantity_damaged, line.quantity_scrapped = found[line.pk]
+            arrived = found.get(line.pk, (ZERO, ZERO, ZERO))
+            line.quantity_restocked += arrived[0]
+            line.quantity_damaged += arrived[1]
+            line.quantity_scrapped += arrived[2]
             product = line.order_line.product
             if product is None or not product.is_stocked:
                 continue  # a service or a consumable: nothing comes back into stock
-            for kind, quantity in zip(kinds, found[line.pk], strict=True):
+            for kind, quantity in zip(kinds, arrived, strict=True):
                 if quantity > 0:
                     moves.append((product, _location(rma.order, kind, f"lines.{line.order_line_id}.{kind}"),
                                   quantity, kind))
+        complete = not any(line.quantity_outstanding for line in lines)
+        changes = move(rma, S.RECEIVED if complete else S.PARTIALLY_RECEIVED)
         for product, location, quantity, kind in sorted(moves, key=lambda m: (m[0].pk, m[1].pk)):  # lock order
             stock_adjust(product=product, location=location, quantity=quantity, kind=StockMove.Kind.RECEIPT,
                          reason=f"return {rma.number} ({kind})", reference=rma.stock_reference)
         ReturnLine.objects.bulk_update(lines, ["quantity_restocked", "quantity_damaged", "quantity_scrapped"])
-        rma.received_at = timezone.now()
+        if complete:
+            rma.received_at = timezone.now()
         rma.save(update_fields=["status", "received_at", "updated_at"])
-        changes["lines"] = {str(line.order_line_id): {"restock": text(line.quantity_restocked),
-                                                      "damaged": text(line.quantity_damaged),
-                                                      "scrap": text(line.quantity_scrapped)} for line in lines}
-        record(rma, "return.received", changes)
+        changes["lines"] = {str(line.order_line_id): {"restock": text(found[line.pk][0]),
+                                                      "damaged": text(found[line.pk][1]),
+                                                      "scrap": text(found[line.pk][2])}
+                            for line in lines if line.pk in found and sum(found[line.pk])}
+        if not complete:
+            changes["outstanding"] = {str(line.order_line_id): text(line.quantity_outstanding) for line in lines
+                                      if line.quantity_outstanding}
+        record(rma, "return.received" if complete else "return.partially_received", changes)
     return rma
 
 

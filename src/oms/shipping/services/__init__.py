@@ -7,11 +7,12 @@ from oms.shipping.services.methods import (
 )
 from oms.shipping.services.shipments import (
     open_quantities, shipment_cancel, shipment_create, shipment_deliver, shipment_pack, shipment_ship,
+    shipments_cancel_for_order,
 )
 
 __all__ = [
     "Quote", "cart_value", "open_quantities", "shipment_cancel", "shipment_create", "shipment_deliver",
-    "shipment_label_create", "shipment_pack", "shipment_ship", "shipment_track", "shipping_method_create",
-    "shipping_quote", "shipping_quotes", "shipping_quotes_for_cart", "shipping_quotes_for_order",
+    "shipment_label_create", "shipment_pack", "shipment_ship", "shipment_track", "shipments_cancel_for_order",
+    "shipping_method_create", "shipping_quote", "shipping_quotes", "shipping_quotes_for_cart", "shipping_quotes_for_order",
     "shipping_zone_create",
 ]

@@ -303,3 +303,23 @@ def shipment_cancel(*, shipment: Shipment, reason: str = "") -> Shipment:
     return shipment
 
 
+
+
+def shipments_cancel_for_order(*, order: SalesOrder, reason: str = "") -> list[Shipment]:
+    """Cancel every draft or packed shipment of an order that is being cancelled.
+
+    Registered in ``oms.sales.hooks.order_cancel_hooks`` (see ``ShippingConfig.ready``) and run by
+    ``order_cancel`` inside its transaction, with the order row already locked: the shipment rows
+    come next, in id order, as everywhere in this module. Each cancelled shipment gets its
+    ``shipment.cancelled`` audit record and event, naming the order's cancel as the reason.
+    """
+    why = f"order {order.number} cancelled" + (f": {reason}" if reason else "")
+    cancelled = []
+    for shipment in (Shipment.objects.select_for_update(of=("self",)).select_related("warehouse")
+                     .filter(order=order, status__in=PENDING).order_by("pk")):
+        shipment.order = order
+        changes = _move(shipment, S.CANCELLED, {"reason": why, "order_cancelled": True})
+        shipment.save(update_fields=["status", "updated_at"])
+        _record(shipment, "shipment.cancelled", changes)
+        cancelled.append(shipment)
+    return cancelled
