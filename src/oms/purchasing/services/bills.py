@@ -38,10 +38,13 @@ class BillLineSpec:
 
 
 def _record(effects: Effects, bill: SupplierBill, action: str, changes: dict) -> None:
+    # The snapshot first, the changes last: a transition's [before, after] must not be overwritten by the
+    # bill's current status, or the audit trail would lose where the bill came from.
     effects.add(action, OBJECT_TYPE, bill.number, {
-        **changes, "number": bill.number, "supplier": bill.supplier.code,
+        "number": bill.number, "supplier": bill.supplier.code,
         "purchase_order": bill.purchase_order.number, "status": bill.status, "currency": bill.currency,
-        "total": money_str(bill.total, bill.currency), "balance": money_str(bill.balance, bill.currency)})
+        "total": money_str(bill.total, bill.currency), "balance": money_str(bill.balance, bill.currency),
+        **changes})
 
 
 def _clean_lines(order: PurchaseOrder, lines: dict[int, PurchaseOrderLine],
