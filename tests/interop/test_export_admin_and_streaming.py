@@ -8,16 +8,19 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission, User
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from oms.catalog.models import PriceList, PriceListItem, Product, UnitOfMeasure
 from oms.demo import demo_load
 from oms.interop.admin_exports import ExportButtonsMixin
 from oms.interop.exporters import ExportRequest, export_csv, export_for
+from oms.interop.exporters import base as export_base
 from oms.interop.exporters import orders as orders_export
 from oms.inventory.models import Warehouse
 from oms.invoicing.models import Invoice
-from oms.parties.models import Party
+from oms.parties.models import Address, Party
 from oms.payments.models import Payment
 from oms.sales.models import SalesOrder, SalesOrderLine
 
@@ -132,3 +135,49 @@ def test_orders_export_memory_is_bounded_by_its_chunk(monkeypatch):
     big_lines, big_peak = _orders_peak()
     assert (small_lines, big_lines) == (401, 1601)
     assert big_peak < small_peak * 1.6, (small_peak, big_peak)
+
+
+def _many_customers(count: int) -> None:
+    start = Party.objects.count()
+    parties = Party.objects.bulk_create([Party(code=f"K{start + n:07d}", name=f"Customer {n}", currency="USD")
+                                         for n in range(count)], batch_size=2000)
+    Address.objects.bulk_create([Address(party=p, kind=kind, line1="1 Main St", city="Springfield", country="US",
+                                         is_default=True) for p in parties for kind in ("billing", "shipping")],
+                                batch_size=2000)
+
+
+def _customers_peak() -> tuple[int, int]:
+    tracemalloc.start()
+    try:
+        lines = sum(block.count("\r\n") for block in export_csv(export_for("customers", "csv"), ExportRequest()))
+        return lines, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_customers_export_reads_addresses_per_chunk_in_bounded_memory(monkeypatch):
+    """Customers and their addresses are read a chunk at a time (100 here), without prefetch's
+    back-references: past a few chunks, four times the customers need no more memory, and there
+    is no query per customer."""
+    monkeypatch.setattr(export_base, "CHUNK", 100)
+    _many_customers(1000)
+    small_lines, small_peak = _customers_peak()
+    _many_customers(3000)
+    with CaptureQueriesContext(connection) as queries:
+        big_lines, big_peak = _customers_peak()
+    assert (small_lines, big_lines) == (1001, 4001)
+    assert big_peak < small_peak * 1.6, (small_peak, big_peak)
+    assert len(queries) < 4000 / 100 * 2 + 10  # a query for the parties' chunk, one for their addresses
+    row = next(csv.DictReader(io.StringIO("".join(export_csv(export_for("customers", "csv"), ExportRequest())))))
+    assert (row["billing_line1"], row["shipping_city"]) == ("1 Main St", "Springfield")
+
+
+def test_payments_export_keeps_each_payments_allocations_across_chunks(monkeypatch):
+    """Chunks of one payment: every payment still gets its own allocations, none of its neighbours'."""
+    demo_load()
+    whole = list(csv.DictReader(io.StringIO("".join(export_csv(export_for("payments", "csv"), ExportRequest())))))
+    monkeypatch.setattr(export_base, "CHUNK", 1)
+    chunked = list(csv.DictReader(io.StringIO("".join(export_csv(export_for("payments", "csv"), ExportRequest())))))
+    assert chunked == whole and any(row["allocations"] for row in whole)
+    expected = {p.number: len(p.allocations.all()) for p in Payment.objects.all()}
+    assert {r["number"]: len([a for a in r["allocations"].split("; ") if a]) for r in whole} == expected

@@ -156,3 +156,26 @@ def test_the_error_report_names_file_line_column_and_reason(world, tmp_path):
     assert rows[0] == ["file", "line", "column", "record", "severity", "code", "reason"]
     assert rows[1][:6] == ["orders.csv", "2", "Lineitem price", "#1", "error", "too_many_decimals"]
     assert len(rows) == 2
+
+
+def test_a_stray_line_of_an_order_whose_rows_are_not_together_is_a_duplicate(world, tmp_path):
+    """Shopify writes an order's rows together; a line of #1 after #2 is reported as what it is (the
+    key again), not as the missing currency that follows from it, and #1 keeps its own lines."""
+    text = ORDERS_HEAD + order_row("#1", total="30.00") + order_row("#1", first=False, price="20.00", name="Other") \
+        + order_row("#2") + order_row("#1", first=False, price="5.00", name="Stray")
+    job = run(write(tmp_path, "o.csv", text), "shopify_orders")
+    assert issues(job) == [(5, "", "error", "duplicate_key")]
+    assert "first at line 2" in job.issues.get().reason
+    assert sorted(SalesOrderLine.objects.filter(order__number="#1").values_list("description", flat=True)) == [
+        "Other", "Thing"]
+
+
+def test_nul_characters_past_the_start_of_a_good_file_are_dropped(world, tmp_path):
+    """The first 256 kB decide whether a file is text; a NUL further on is dropped from its cell
+    (PostgreSQL would refuse it) and the row goes in."""
+    head = PRODUCTS_HEAD.replace("\n", ",Notes\n")
+    text = head + "a,A,Title,Default Title,A-1,1.00,," + "n" * 300_000 + "\n" \
+        + "b,B\x00ee,Title,Default Title,B-1,2.00,,\x00\n"
+    job = run(write(tmp_path, "p.csv", text), "shopify_products")
+    assert (job.created_count, job.error_count) == (2, 0)
+    assert Product.objects.get(sku="B-1").name == "Bee"

@@ -7,7 +7,8 @@ from decimal import Decimal as D
 
 import pytest
 from test_import_support import (
-    ODOO_QUOTATIONS, SHOPIFY_ORDERS, SHOPIFY_PRODUCTS, SHOPIFY_PRODUCTS_OLD, WOO_PRODUCTS, issues, run, sample,
+    ODOO_QUOTATIONS, ODOO_VENDOR_PRICELISTS, SAMPLES, SHOPIFY_ORDERS, SHOPIFY_PRODUCTS, SHOPIFY_PRODUCTS_OLD,
+    WOO_PRODUCTS, issues, run, sample,
 )
 from world import make_world
 
@@ -170,3 +171,26 @@ def test_an_updated_order_is_updated_in_place(world, tmp_path):
     assert (job.created_count, job.updated_count, job.unchanged_count) == (0, 1, 18)
     assert SalesOrder.objects.get(number="#1017").payment_status == "refunded"
     assert SalesOrder.objects.filter(number="#1017").count() == 1
+
+
+def test_every_shop_platform_sample_is_covered():
+    """Each CSV of the shop and ERP platforms in ../shared/samples is imported by a test above, or is
+    one of the files known not to be an import format here (a new sample must be added to one list)."""
+    found = {p for folder in ("shopify", "woocommerce", "odoo-documentation") for p in (SAMPLES / folder).rglob("*.csv")}
+    if not found:
+        pytest.skip("../shared/samples is not available")
+    imported = {SHOPIFY_PRODUCTS, SHOPIFY_PRODUCTS_OLD, SHOPIFY_ORDERS, WOO_PRODUCTS, ODOO_QUOTATIONS}
+    assert found == imported | set(ODOO_VENDOR_PRICELISTS)
+
+
+@pytest.mark.parametrize("path", ODOO_VENDOR_PRICELISTS, ids=lambda p: p.name)
+@pytest.mark.parametrize("fmt", ["odoo_products", "odoo_customers", "odoo_quotations"])
+def test_odoo_vendor_pricelists_are_refused_whole_with_their_columns_named(world, path, fmt):
+    """Vendor price lists (product.supplierinfo) are purchasing data: given as an Odoo products,
+    customers or quotations file, they are refused as a whole, naming the missing columns."""
+    counts = (Product.objects.count(), Party.objects.count(), SalesOrder.objects.count())
+    job = run(sample(path), fmt)
+    assert (job.status, job.created_count) == ("failed", 0)
+    assert issues(job) == [(0, job.issues.get().column, "error", "missing_columns")]
+    assert "missing" in job.message and "found: " in job.message
+    assert counts == (Product.objects.count(), Party.objects.count(), SalesOrder.objects.count())

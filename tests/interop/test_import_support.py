@@ -17,6 +17,10 @@ SHOPIFY_ORDERS = SAMPLES / "shopify/luistatera-forezia-mock-data/orders_export.c
 WOO_PRODUCTS = SAMPLES / "woocommerce/plugins/woocommerce/sample-data/sample_products.csv"
 ODOO_QUOTATIONS = (SAMPLES / "odoo-documentation/content/applications/essentials/export_import_data"
                    / "o2m-quotations-order-lines.csv")
+# Odoo vendor price lists (product.supplierinfo): purchasing data, not one of the import formats.
+ODOO_PURCHASE = SAMPLES / "odoo-documentation/content/applications/inventory_and_mrp/purchase"
+ODOO_VENDOR_PRICELISTS = (ODOO_PURCHASE / "products/pricelist/pricelist-example.csv",
+                          ODOO_PURCHASE / "purchases/master/import/vendor_pricelists_template.csv")
 
 
 def sample(path: Path) -> Path:

@@ -13,6 +13,7 @@ from typing import Literal
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from pydantic import field_validator
 
 from oms.core.apikit import require_perm
 from oms.interop.exporters import ExportRequest, export_csv, export_for, export_xlsx
@@ -36,6 +37,14 @@ class ExportQuery(Schema):
     created_to: date | None = Field(None, description="last day (included) of the creation date")
     price_list: str | None = Field(None, max_length=100, description="products: the price list (id or name) "
                                                                      "whose price is exported")
+
+    @field_validator("status", "customer", "channel", "kind", "price_list")
+    @classmethod
+    def no_nul(cls, value: str | None) -> str | None:
+        # A NUL never belongs in a filter, and PostgreSQL refuses it in a query (a 500 otherwise).
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 def export_filename(entity: str, fmt: str) -> str:

@@ -14,7 +14,9 @@ from ninja.files import UploadedFile
 from oms.core.apikit import idempotent, require_perm
 from oms.core.errors import DomainError, NotFound
 from oms.interop.models import ImportFormat, ImportJob
+from oms.interop.selectors import import_records_for_order
 from oms.interop.services_imports import import_errors_csv, import_job_create, import_job_run
+from oms.sales.models import SalesOrder
 
 router = Router(tags=["interop"])
 INLINE_MAX_BYTES = 20 * 1024 * 1024  # larger files are queued for `oms import --queued`
@@ -40,6 +42,18 @@ class ImportOut(Schema):
     errors_url: str
     created_at: datetime
     finished_at: datetime | None
+
+
+class OrderImportRecordOut(Schema):
+    audit_id: int
+    audit_seq: int | None
+    recorded_at: datetime
+    actor: str
+    action: str
+    order: dict
+    import_job: int | None
+    file_name: str
+    file_sha256: str
 
 
 def _out(job: ImportJob) -> dict:
@@ -84,6 +98,22 @@ def imports_create(request, file: File[UploadedFile], format: Form[ImportFormat]
 
     body = {"format": format, "dry_run": dry_run, "currency": currency, "file": digest.hexdigest()}
     return idempotent(request, key=idempotency_key, body=body, action=action)
+
+
+@router.get("/imports/audit", response=list[OrderImportRecordOut])
+def imports_audit_for_order(request, order: str):
+    """The import batch audit records that created or updated one order (by its number), oldest
+    first, each with the import job and file it came from."""
+    require_perm(request, "core.view_auditrecord")
+    require_perm(request, "sales.view_salesorder")
+    found = SalesOrder.objects.filter(number=order).first()
+    if found is None:
+        raise NotFound(f"No order {order}", field="order")
+    return [{"audit_id": r.audit.pk, "audit_seq": r.audit.seq, "recorded_at": r.audit.created_at,
+             "actor": r.audit.actor_label, "action": r.action, "order": r.snapshot,
+             "import_job": r.job.pk if r.job else None, "file_name": r.job.file_name if r.job else "",
+             "file_sha256": r.job.file_sha256 if r.job else ""}
+            for r in import_records_for_order(order=found)]
 
 
 @router.get("/imports/{job_id}", response=ImportOut)

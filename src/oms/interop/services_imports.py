@@ -12,8 +12,8 @@ import queue
 import re
 import shutil
 import threading
-from contextlib import closing
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
@@ -61,6 +61,7 @@ def import_job_create(*, upload: Iterable[bytes] | str, file_name: str, format: 
     currency = (currency or company_default().base_currency).upper()
     if not is_known_currency(currency):
         raise ImportRefused(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
+    file_name = file_name.replace("\x00", "")  # PostgreSQL refuses NUL in text columns
     safe_name = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(file_name).name)[-100:] or "upload.csv"
     digest = hashlib.sha256()
     tmp = imports_dir() / f".upload-{timezone.now().timestamp()}-{safe_name}"
@@ -147,7 +148,8 @@ class _Run:
     def __init__(self, job: ImportJob, progress: Progress | None) -> None:
         self.job, self.progress = job, progress
         self.fmt = FORMATS[job.format]
-        self.ctx = Context(source=self.fmt.source, currency=job.currency)
+        self.ctx = Context(source=self.fmt.source, currency=job.currency,
+                           origin={"import_job": job.pk, "file": job.file_name, "sha256": job.file_sha256})
         self.pending_issues: list[ImportIssue] = []
 
     def issue(self, issue: Issue, key: str = "") -> None:
@@ -224,9 +226,12 @@ class _Run:
         options = ReadOptions(currency=self.job.currency, time_zone=settings.TIME_ZONE)
         seen: dict[str, int] = {}
         for item in self.fmt.read(source, options):
-            if item.key and item.record is not None:
+            if item.key:
                 first = seen.setdefault(item.key, item.line)
                 if first != item.line:
+                    # Whatever else is wrong with a repeated key (a stray line of an order whose rows
+                    # are not together has no currency, for one), the repetition is the cause to report.
+                    item.issues = [issue for issue in item.issues if issue.severity != "error"]
                     item.issues.append(Issue(item.line, "", "duplicate_key", key=item.key,
                                              reason=f"{item.key} appears again in this file (first at line {first}); "
                                                     "this occurrence is not imported"))

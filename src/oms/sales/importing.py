@@ -27,6 +27,7 @@ from oms.sales.pricing import LineInput, line_amounts
 from oms.sales.states import OrderStatus
 
 ZERO = Decimal(0)
+IMPORT_BATCH_ACTION = "order.import_batch"
 _DONE = {OrderStatus.FULFILLED, OrderStatus.COMPLETED}
 _ORDER_FIELDS = ("status", "customer_id", "currency", "external_ref", "billing_address", "shipping_address",
                  "subtotal", "discount_total", "shipping_total", "tax_total", "total", "payment_status",
@@ -184,7 +185,7 @@ def rows_insert(model, objects: list) -> None:
 
 
 def _write(built: list[tuple[ImportedOrder, SalesOrder, list]], existing: dict[str, SalesOrder],
-           old_lines: dict[int, list[SalesOrderLine]], results: dict[str, ImportResult]) -> None:
+           old_lines: dict[int, list[SalesOrderLine]], results: dict[str, ImportResult], origin: dict) -> None:
     new = [(order, lines) for _, order, lines in built if order.number not in existing]
     changed = []
     for spec, order, lines in built:
@@ -213,16 +214,22 @@ def _write(built: list[tuple[ImportedOrder, SalesOrder, list]], existing: dict[s
         results[order.number].action = "created"
     # One audit record per batch naming every order it wrote (a million records, each sealed into
     # the hash chain, would cost more than the import itself); the orders' own fields say the rest.
+    # ``origin`` names the file it came from, so an auditor can go from one order to its import.
     if new or changed:
         numbers = [order.number for order, _ in new + changed]
         audit_record_many(entries=[AuditEntry(
-            action="order.import_batch", object_type="sales.order", object_id=f"{numbers[0]}..{numbers[-1]}"[:100],
+            action=IMPORT_BATCH_ACTION, object_type="sales.order",
+            object_id=f"{numbers[0]}..{numbers[-1]}"[:100],
             changes={"created": [_snapshot(order) for order, _ in new],
-                     "updated": [_snapshot(order) for order, _ in changed]})])
+                     "updated": [_snapshot(order) for order, _ in changed],
+                     **({"origin": origin} if origin else {})})])
 
 
-def order_import_many(*, orders: list[ImportedOrder], warehouse: Warehouse | None = None) -> list[ImportResult]:
+def order_import_many(*, orders: list[ImportedOrder], warehouse: Warehouse | None = None,
+                      origin: dict | None = None) -> list[ImportResult]:
     """Create or update imported orders, in one transaction; each order goes in whole or not at all.
+
+    ``origin`` (e.g. the import job and file) is kept in the batch's audit record.
 
     Orders that fail a check are refused one by one (their result carries the error) and the rest
     are written in bulk. Should the bulk write itself fail, each order is retried in its own savepoint."""
@@ -257,12 +264,12 @@ def order_import_many(*, orders: list[ImportedOrder], warehouse: Warehouse | Non
         old_lines.setdefault(line.order_id, []).append(line)
     try:
         with transaction.atomic():
-            _write(built, existing, old_lines, results)
+            _write(built, existing, old_lines, results, origin or {})
     except IntegrityError:
         for item in built:  # find the order at fault; the others still go in
             try:
                 with transaction.atomic():
-                    _write([item], existing, old_lines, results)
+                    _write([item], existing, old_lines, results, origin or {})
             except IntegrityError as exc:
                 results[item[0].number].action = ""
                 results[item[0].number].error = Conflict(f"Order {item[0].number} clashes with an existing record: "

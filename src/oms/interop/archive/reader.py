@@ -9,7 +9,9 @@ the end to report a broken reference before commit.
 
 from __future__ import annotations
 
+import gzip
 import json
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,6 +157,20 @@ def archive_import(*, path: str | Path, using: str = "default",
 
     ``progress(model_label, records_loaded_so_far)`` is called after each batch.
     """
+    try:
+        return _archive_import(path=path, using=using, progress=progress)
+    # Bytes that are not UTF-8 text, or a .gz that is not gzip, surface while the lines are read:
+    # they say "this is not an archive", which is the caller's mistake, not a crash.
+    except UnicodeDecodeError as exc:
+        raise ArchiveError(f"This file is not an OMS archive: it is not UTF-8 text ({exc.reason} at byte "
+                           f"{exc.start})", code="archive_not_an_archive", field="file") from exc
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise ArchiveError(f"This file is not a readable gzip-compressed archive: {exc}",
+                           code="archive_not_an_archive", field="file") from exc
+
+
+def _archive_import(*, path: str | Path, using: str,
+                    progress: Callable[[str, int], None] | None) -> ArchiveSummary:
     ordered = archived_models(using)
     summary = ArchiveSummary(path=str(path))
     with open_archive(path, "r") as source:

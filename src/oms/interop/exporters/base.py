@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -37,6 +38,33 @@ class Export:
 def one_per_object(queryset: QuerySet, request: ExportRequest) -> Iterator[object]:
     """Each object is one row; read in chunks so that memory stays flat however many there are."""
     return queryset.iterator(chunk_size=CHUNK)
+
+
+def with_children(queryset: QuerySet, *, children: Callable[[list[int]], QuerySet], parent_field: str,
+                  attr: str) -> Iterator[object]:
+    """Each object of ``queryset``, ``CHUNK`` at a time, given ``attr``: the list of its children,
+    read for the whole chunk in one query (``children(ids)``, grouped on ``parent_field``).
+
+    Like ``prefetch_related``, but the children get no reference back to their parent (prefetch
+    sets one, and the cycles it makes are freed only by the garbage collector, so chunks pile up
+    in memory under load); here a chunk is freed as soon as its rows are written."""
+    chunk: list[object] = []
+
+    def attached() -> list[object]:
+        found: dict[int, list[object]] = defaultdict(list)
+        for child in children([obj.pk for obj in chunk]):
+            found[getattr(child, parent_field)].append(child)
+        for obj in chunk:
+            setattr(obj, attr, found.get(obj.pk, []))
+        return chunk
+
+    for obj in queryset.iterator(chunk_size=CHUNK):
+        chunk.append(obj)
+        if len(chunk) >= CHUNK:
+            yield from attached()
+            chunk = []
+    if chunk:
+        yield from attached()
 
 
 def _start(day: date) -> datetime:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from oms.core.services.customfields import definitions_for
-from oms.interop.exporters.base import Export, created_between, one_per_object
+from oms.interop.exporters.base import Export, created_between, with_children
 from oms.interop.exporters.columns import Column, ExportRequest, address_columns, custom_columns, money
 from oms.parties.models import Address, Party
 from oms.parties.selectors import CUSTOM_TARGET
@@ -13,16 +13,22 @@ from oms.parties.selectors import CUSTOM_TARGET
 
 def default_address(party: Party, kind: str) -> dict | None:
     """The default address of a kind, else the first of that kind: the rule of
-    ``parties.selectors.party_default_address``, applied to the prefetched addresses (no query per row)."""
-    of_kind = sorted((a for a in party.addresses.all() if a.kind == kind), key=lambda a: (not a.is_default, a.pk))
+    ``parties.selectors.party_default_address``, applied to the addresses read with the party's
+    chunk (no query per row)."""
+    of_kind = sorted((a for a in party.export_addresses if a.kind == kind), key=lambda a: (not a.is_default, a.pk))
     return of_kind[0].as_dict() if of_kind else None
 
 
 def _queryset(request: ExportRequest) -> QuerySet[Party]:
-    qs = Party.objects.filter(is_customer=True).select_related("customer_group").prefetch_related("addresses")
+    qs = Party.objects.filter(is_customer=True).select_related("customer_group")
     if request.active is not None:
         qs = qs.filter(active=request.active)
     return created_between(qs.order_by("code"), request)
+
+
+def _rows(queryset: QuerySet[Party], request: ExportRequest):
+    return with_children(queryset, children=lambda ids: Address.objects.filter(party_id__in=ids),
+                         parent_field="party_id", attr="export_addresses")
 
 
 def _columns(request: ExportRequest) -> list[Column]:
@@ -49,4 +55,4 @@ def _columns(request: ExportRequest) -> list[Column]:
 
 CUSTOMERS = Export(entity="customers", title="Customers", model=Party, permission="parties.view_party",
                    filters=frozenset({"active", "created_from", "created_to"}),
-                   queryset=_queryset, columns=_columns, rows=one_per_object)
+                   queryset=_queryset, columns=_columns, rows=_rows)

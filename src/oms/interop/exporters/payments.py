@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from oms.interop.exporters.base import Export, by_kind, by_status, created_between, one_per_object
+from oms.interop.exporters.base import Export, by_kind, by_status, created_between, with_children
 from oms.interop.exporters.columns import Column, ExportRequest, money
-from oms.payments.models import Payment
+from oms.payments.models import Allocation, Payment
 from oms.payments.selectors import exact, with_unallocated
 
 
 def _queryset(request: ExportRequest) -> QuerySet[Payment]:
-    qs = (Payment.objects.select_related("customer", "refund_of", "credit_note")
-          .prefetch_related("allocations__invoice").order_by("pk"))
+    qs = Payment.objects.select_related("customer", "refund_of", "credit_note").order_by("pk")
     qs = by_kind(by_status(qs, request, Payment.Status.values), request, Payment.Kind.values)
     if request.customer:
         qs = qs.filter(customer__code=request.customer)
@@ -21,12 +20,13 @@ def _queryset(request: ExportRequest) -> QuerySet[Payment]:
 
 
 def _rows(queryset: QuerySet[Payment], request: ExportRequest):
-    return one_per_object(with_unallocated(queryset), request)
+    return with_children(with_unallocated(queryset), parent_field="payment_id", attr="export_allocations",
+                         children=lambda ids: Allocation.objects.filter(payment_id__in=ids).select_related("invoice"))
 
 
 def _allocations(payment: Payment) -> str:
     """``INV-2026-00001=500.00; ...`` in allocation order (reversals appear as negative amounts)."""
-    rows = sorted(payment.allocations.all(), key=lambda a: a.pk)
+    rows = sorted(payment.export_allocations, key=lambda a: a.pk)
     return "; ".join(f"{a.invoice.number or a.invoice_id}={money(a.amount, payment.currency)}" for a in rows)
 
 

@@ -72,6 +72,13 @@ def sniff_delimiter(text_sample: str) -> str:
         return best if counts[best] else ","
 
 
+def _without_nul(lines: Iterator[str]) -> Iterator[str]:
+    """Lines with any NUL character removed: one past the first 256 kB of an otherwise good file
+    means nothing, and PostgreSQL refuses it in a text column."""
+    for line in lines:
+        yield line.replace("\x00", "") if "\x00" in line else line
+
+
 class _CountingReader(io.RawIOBase):
     """Counts bytes handed to the text decoder, for a progress figure that needs no second pass."""
 
@@ -103,12 +110,15 @@ class CsvSource:
                                "Save it as CSV first", "not_csv")
         self.encoding = encoding or detect_encoding(sample)
         text_sample = sample.decode(self.encoding, errors="replace")
+        if "\x00" in text_sample:  # e.g. UTF-16 text encoded twice: not something a person could read either
+            raise FileRejected("This is not a text (CSV) file: it holds NUL characters once decoded as "
+                               f"{self.encoding}", "not_csv")
         self.delimiter = delimiter or sniff_delimiter(text_sample)
         self._raw = open(path, "rb")  # noqa: SIM115 - closed by close()
         self._counter = _CountingReader(self._raw)
         self._text = io.TextIOWrapper(io.BufferedReader(self._counter, 1024 * 1024), encoding=self.encoding,
                                       newline="")
-        self._reader = csv.reader(self._text, delimiter=self.delimiter)
+        self._reader = csv.reader(_without_nul(self._text), delimiter=self.delimiter)
         try:
             header = next(self._reader)
         except (csv.Error, UnicodeDecodeError, StopIteration) as exc:

@@ -41,6 +41,7 @@ class Outcome:
 class Context:
     source: str  # shopify, woocommerce, odoo
     currency: str
+    origin: dict = field(default_factory=dict)  # the import job and file, kept in the batch audit records
     _unit: UnitOfMeasure | None = None
     _price_list: PriceList | None = None
     _language: str = ""
@@ -279,7 +280,7 @@ def customers_create(*, customers: dict[str, tuple[CustomerRecord, str]],
             action="party.import_batch", object_type="parties.party",
             object_id=f"{fresh[0][1].pk}..{fresh[-1][1].pk}",
             changes={"created": [{"id": party.pk, "code": party.code, "name": party.name, "email": party.email}
-                                 for _, party, _, _ in fresh]})])
+                                 for _, party, _, _ in fresh], **({"origin": ctx.origin} if ctx.origin else {})})])
     return result
 
 
@@ -308,5 +309,5 @@ def orders_import(*, records: list[OrderRecord], ctx: Context) -> list[ImportRes
             continue
         specs.append(_spec(record, customer))
         out.append(None)
-    results = iter(order_import_many(orders=specs))
+    results = iter(order_import_many(orders=specs, origin=ctx.origin))
     return [item if item is not None else next(results) for item in out]

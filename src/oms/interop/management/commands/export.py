@@ -64,6 +64,8 @@ class Command(BaseCommand):
             self._entity(options)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        except OSError as exc:  # a file that is missing, a directory, not readable or not writable
+            raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
 
     def _archive(self, path: str, *, progress: bool) -> None:
         bar = tqdm(unit=" records", desc="archive", disable=not progress, file=sys.stderr)

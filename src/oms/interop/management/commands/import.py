@@ -46,6 +46,8 @@ class Command(BaseCommand):
                 self._run(job, options)
         except DomainError as exc:
             raise CommandError(exc.message) from exc
+        except OSError as exc:  # a file that is missing, a directory, not readable or not writable
+            raise CommandError(f"{exc.filename or ''}: {exc.strerror or exc}") from exc
 
     def _archive(self, path: str) -> None:
         summary = archive_import(path=path)
