@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from oms.trading.fix.client import FixPeer  # noqa: E402
 from oms.trading.fix.engine import SessionConfig  # noqa: E402
 from oms.trading.fix.initiator import FixInitiator  # noqa: E402
 from oms.trading.fix.wire import message  # noqa: E402
-from oms.trading.gateway import NewOrder, gateway_register  # noqa: E402
+from oms.trading.gateway import NewOrder, gateway_register, gateway_unregister  # noqa: E402
 from oms.trading.models import Execution, TradingOrder  # noqa: E402
 from oms.trading.services import order_receive  # noqa: E402
 
@@ -232,3 +233,53 @@ def test_oms_fix_acceptor_command_serves_clients_with_the_simulated_venue(market
         server.join(15)
     assert lines[0].startswith(f"FIX acceptor OMS on port {port} for DESK") and "stopped" in lines[-1]
     assert (tmp_path / "var" / "fix" / "acceptor" / "store").is_dir()
+
+
+def test_a_cancel_the_venue_refuses_reaches_the_client_as_an_order_cancel_reject(fix_link):
+    market, running, _ = fix_link
+    client = running["client"]
+    market.sim.price_set("ACME", D("11.00"))  # a buy at 10.00 rests
+    client.send(nos("R-1", qty="100", price="10.00"))
+    client.expect(report("R-1", "0"))
+    market.sim.refuse_cancels = "too late to cancel"
+    client.send(message("F", (41, "R-1"), (11, "R-2"), (1, "ALICE"), (55, "ACME"), (54, "1"), (60, NOW)))
+    client.expect(report("R-2", "6"))  # pending cancel first, then the venue's refusal
+    refused = client.expect(lambda m: m.msg_type == "9")
+    order = TradingOrder.objects.get(cl_ord_id="R-1")
+    assert (refused.get(v.CL_ORD_ID), refused.get(v.ORIG_CL_ORD_ID), refused.get(v.ORDER_ID)) == (
+        "R-2", "R-1", order.number)
+    assert (refused.get(v.CXL_REJ_RESPONSE_TO), refused.get(v.ORD_STATUS)) == ("1", "0")
+    assert "too late to cancel" in refused.get(v.TEXT)
+    assert order.status == "new"
+
+    client.send(message("G", (41, "R-1"), (11, "R-3"), (1, "ALICE"), (21, "1"), (55, "ACME"), (54, "1"), (60, NOW),
+                        (38, "80"), (40, "2"), (44, "10.05")))
+    client.expect(report("R-3", "E"))
+    refused = client.expect(lambda m: m.msg_type == "9")
+    assert (refused.get(v.CL_ORD_ID), refused.get(v.CXL_REJ_RESPONSE_TO), refused.get(v.ORD_STATUS)) == (
+        "R-3", "2", "0")
+
+
+def test_the_fix_process_routes_orders_entered_in_another_process(market, settings, tmp_path, dictionary,
+                                                                  monkeypatch):
+    monkeypatch.setenv("OMS_FIX_DATA_DICTIONARY", str(dictionary))
+    settings.DATA_DIR = tmp_path / "var"
+    gateway_unregister(venue="SIM")  # the API process: SIM's gateway is not here
+    order = order_receive(new=NewOrder(account="ALICE", cl_ord_id="X-1", instrument="ACME", side="buy",
+                                       order_type="limit", quantity=D("10"), price=D("10.00")))
+    assert TradingOrder.objects.get(pk=order.pk).status == "pending_new"
+    stop, lines = threading.Event(), []
+    options = {"comp_id": "OMS", "port": free_port(), "client": ["DESK=ALICE"], "venue": [], "simulate": ["SIM"],
+               "price": ["ACME=10.00"], "heartbeat": 5, "log_to_screen": False}
+    server = threading.Thread(target=command.acceptor_run, args=(options, lines.append, stop))
+    server.start()
+    try:
+        deadline = time.monotonic() + 15
+        while TradingOrder.objects.get(pk=order.pk).status != "filled" and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        stop.set()
+        server.join(15)
+    order.refresh_from_db()
+    assert (order.status, order.cum_qty) == ("filled", D("10"))
+    assert order.requests.get().routed_at is not None

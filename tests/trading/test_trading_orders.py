@@ -79,12 +79,6 @@ def test_what_cannot_be_recorded_raises(market):
     assert TradingOrder.objects.count() == 1 and OrderRequest.objects.count() == 1
 
 
-def test_no_gateway_for_the_venue_rejects_after_recording(market):
-    gateway_unregister(venue="SIM")
-    order = place(market, "c1")
-    assert (order.status, order.reject_code) == ("rejected", "venue_unavailable")
-
-
 def test_partial_fills_position_and_pnl(market):
     market.sim.fill_size = D(40)
     market.sim.price_set("ACME", D("10.00"))

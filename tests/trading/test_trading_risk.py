@@ -182,11 +182,11 @@ class TestKillSwitch:
         assert _order(market.run, "b2", account="BOB").reject_code == "kill_switch"
         assert not market.sim.orders
 
-    def test_kill_switch_without_a_connected_venue_cancels_locally(self, market):
+    def test_kill_switch_without_a_connected_venue_asks_it_later(self, market):
         _order(market.run, "a1", price="9.00")
         gateway_unregister(venue="SIM")
         assert market.run(kill_switch_engage, account="ALICE") == 1
-        assert TradingOrder.objects.get(cl_ord_id="a1").status == "canceled"
+        assert TradingOrder.objects.get(cl_ord_id="a1").status == "pending_cancel"  # live at the venue
 
     def test_halted_instrument_rejects_new_orders(self, market):
         instrument_update(instrument=market.acme, halted=True)

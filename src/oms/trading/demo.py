@@ -1,7 +1,7 @@
 """Demo data of the trading module, loaded by ``oms demo`` through the module's services.
 
 The demo runs inside one transaction, so the after-commit routing would only happen at its end:
-each order is routed at once here (``order_route``) to a simulated venue that answers synchronously;
+each order is routed at once here (``routing_dispatch``) to a simulated venue that answers synchronously;
 the deferred routing that follows the commit then finds nothing left to do.
 """
 
@@ -17,7 +17,7 @@ from oms.trading.services import (
     account_create, allocation_create, instrument_create, order_receive, restriction_add, risk_limit_set,
     venue_create,
 )
-from oms.trading.services.orders import order_route
+from oms.trading.services.routing import routing_dispatch
 from oms.trading.simulator import SimulatedVenue
 
 
@@ -29,7 +29,7 @@ def _order(sim: SimulatedVenue, **kw) -> TradingOrder:
     kw.setdefault("order_type", "limit")
     order = order_receive(new=NewOrder(**kw), source="demo")
     if order.status == "pending_new":
-        order_route(order_id=order.pk)
+        routing_dispatch(venue=order.venue.code)
     order.refresh_from_db()
     return order
 

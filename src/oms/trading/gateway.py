@@ -124,6 +124,14 @@ class OrderUpdate:
     text: str = ""
     transact_time: datetime | None = None
 
+    def __post_init__(self) -> None:
+        # Every amount is a Decimal, whatever the caller passed (a model default can be the int 0): the FIX
+        # codec and JSON encoders format Decimals, and ``0 == Decimal(0)`` would hide the difference in tests.
+        for name in ("quantity", "price", "cum_qty", "leaves_qty", "avg_px", "last_qty", "last_px"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, Decimal):
+                object.__setattr__(self, name, Decimal(str(value)))
+
 
 class VenueGateway(Protocol):
     """Sends our orders to one venue; the venue's answers come back through the services."""
@@ -150,6 +158,11 @@ def gateway_unregister(*, venue: str) -> None:
 
 def gateway_for(venue: str) -> VenueGateway | None:
     return _GATEWAYS.get(venue)
+
+
+def gateway_venues() -> tuple[str, ...]:
+    """The venues whose gateway this process hosts (the routing dispatcher sends their pending requests)."""
+    return tuple(sorted(_GATEWAYS))
 
 
 def order_updates_subscribe(listener: Callable[[OrderUpdate], None]) -> None:

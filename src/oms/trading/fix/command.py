@@ -7,23 +7,31 @@
 accounts listed the client may trade only those (the first is used when Account (1) is absent).
 ``--venue CODE=HOST:PORT[/TARGET]`` connects to a venue over FIX and routes that venue's orders
 through it. ``--simulate CODE`` routes a venue's orders to the built-in simulated venue instead
-(``--price SYMBOL=PX`` feeds it prices). Sessions and their sequence numbers live under
+(``--price SYMBOL=PX`` feeds it prices). Orders, cancels and replaces accepted elsewhere (the
+API) for these venues are routed from here: every second, the pending ones are sent. Sessions and their sequence numbers live under
 ``$OMS_DATA_DIR/fix/``; stop with Ctrl-C or SIGTERM (a clean logout).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import signal
 import threading
 from decimal import Decimal, InvalidOperation
+
+from django.db import close_old_connections
 
 from oms.trading.fix import engine, wiring
 from oms.trading.fix.acceptor import FixAcceptor
 from oms.trading.fix.engine import SessionConfig
 from oms.trading.fix.initiator import FixInitiator
 from oms.trading.gateway import gateway_register, gateway_unregister
+from oms.trading.services.routing import routing_dispatch
 from oms.trading.simulator import SimulatedVenue
+
+log = logging.getLogger("oms.trading.fix.command")
+DISPATCH_INTERVAL = 1.0  # seconds between routing passes for requests accepted in other processes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -102,7 +110,15 @@ def acceptor_run(options: dict, write, stop: threading.Event | None = None) -> N
     previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)} \
         if threading.current_thread() is threading.main_thread() else {}
     try:
-        stop.wait()
+        # The gateways live in this process: send what other processes (the API, the kill switch) accepted
+        # for them. Each pass is one short transaction per venue; a failing pass is logged and retried.
+        while not stop.wait(DISPATCH_INTERVAL):
+            try:
+                routing_dispatch()
+            except Exception:  # noqa: BLE001 - the database may be away for a moment; the next pass retries
+                log.exception("routing the pending requests failed")
+            finally:
+                close_old_connections()
     finally:
         acceptor.stop()
         for link in links:

@@ -97,6 +97,12 @@ class OrderRequest(models.Model):
     cl_ord_id = models.CharField(_("ClOrdID"), max_length=64)
     orig_cl_ord_id = models.CharField(_("OrigClOrdID"), max_length=64, blank=True)
     routed_id = models.CharField(_("routed ClOrdID"), max_length=80, unique=True)
+    # The routed ClOrdID of the order this cancel/replace refers to, as the venue knew it when asked.
+    orig_routed_id = models.CharField(_("routed OrigClOrdID"), max_length=80, blank=True)
+    # The routing outbox: set in the transaction that accepts the request, cleared by the process hosting the
+    # venue's gateway once it has sent it (``oms.trading.services.routing``).
+    route_pending = models.BooleanField(_("waiting to be routed"), default=False)
+    routed_at = models.DateTimeField(_("routed"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     quantity = models.DecimalField(_("quantity"), null=True, blank=True, **QTY)
     price = models.DecimalField(_("price"), null=True, blank=True, **PX)
@@ -114,7 +120,10 @@ class OrderRequest(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["account", "cl_ord_id"], name="trading_request_clordid_unique"),
         ]
-        indexes = [models.Index(fields=["account", "kind", "created_at"], name="trading_request_rate_idx")]
+        indexes = [
+            models.Index(fields=["account", "kind", "created_at"], name="trading_request_rate_idx"),
+            models.Index(fields=["id"], condition=Q(route_pending=True), name="trading_request_to_route_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.cl_ord_id}"

@@ -12,9 +12,7 @@ from django.db import transaction
 
 from oms.core.errors import DomainError, NotFound
 from oms.core.services.audit import AuditEntry, audit_record_many
-from oms.trading.gateway import (
-    CancelRejectUpdate, OrderUpdate, VenueGateway, cancel_rejects_listeners, gateway_for, order_updates_listeners,
-)
+from oms.trading.gateway import CancelRejectUpdate, OrderUpdate, cancel_rejects_listeners, order_updates_listeners
 from oms.trading.models import OrderEvent, TradingAccount, TradingOrder
 
 log = logging.getLogger(__name__)
@@ -50,8 +48,10 @@ def utc_now() -> datetime:
 
 
 def account_get(code: str, *, lock: bool = False, error: type[DomainError] = OrderRejected) -> TradingAccount:
-    qs = TradingAccount.objects.select_for_update() if lock else TradingAccount.objects
-    account = qs.filter(code=code, active=True).first()
+    qs = TradingAccount.objects.select_related("default_venue")
+    if lock:  # the account's row only: the default venue's row is the routing dispatcher's lock
+        qs = qs.select_for_update(of=("self",))
+    account = qs.filter(code=code, active=True).order_by("pk").first()
     if account is None:
         raise error(f"No active trading account {code!r}", field="account", code="unknown_account")
     return account
@@ -60,10 +60,6 @@ def account_get(code: str, *, lock: bool = False, error: type[DomainError] = Ord
 def order_lock(order_id: int) -> TradingOrder:
     return (TradingOrder.objects.select_for_update(of=("self",))
             .select_related("account", "instrument", "venue").get(pk=order_id))
-
-
-def venue_gateway(order: TradingOrder) -> VenueGateway | None:
-    return gateway_for(order.venue.code) if order.venue_id else None
 
 
 # Events that the client sees as an execution report; the others (routed, allocated...) are internal.
@@ -80,6 +76,7 @@ class Journal:
     audit: list[AuditEntry] = field(default_factory=list)
     cancel_rejects: list[CancelRejectUpdate] = field(default_factory=list)
     after: list[Callable[[], None]] = field(default_factory=list)
+    after_keys: set = field(default_factory=set)
 
     def add(self, order: TradingOrder, event: str, exec_type: str, *, at: datetime | None = None,
             cl_ord_id: str | None = None, orig_cl_ord_id: str | None = None, last_qty: Decimal = ZERO,
@@ -109,8 +106,13 @@ class Journal:
     def cancel_reject(self, update: CancelRejectUpdate) -> None:
         self.cancel_rejects.append(update)
 
-    def then(self, func: Callable[[], None]) -> None:
-        """Run after commit, after the announcements (e.g. send to the venue)."""
+    def then(self, func: Callable[[], None], *, key: object = None) -> None:
+        """Run after commit, after the announcements (e.g. send to the venue); once per ``key`` when given
+        (the kill switch cancels many orders of a venue: one routing pass sends them all)."""
+        if key is not None:
+            if key in self.after_keys:
+                return
+            self.after_keys.add(key)
         self.after.append(func)
 
     def flush(self) -> None:

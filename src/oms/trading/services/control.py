@@ -25,8 +25,8 @@ DAY_ONLY = ("day", "ioc", "fok", "at_the_open", "at_the_close")
 def kill_switch_engage(*, account: TradingAccount | str | None = None, reason: str = "") -> int:
     """Refuse new orders (of one account, or firm-wide) and cancel every working order in scope at once.
 
-    Returns how many cancels were sent (or, for a venue without a gateway, done here). Orders already
-    pending cancel are left to finish.
+    Returns how many orders were canceled or put pending cancel (their cancels are routed after commit;
+    an order not routed yet is canceled here). Orders already pending cancel are left to finish.
     """
     account = account_or_firm(account)
     now = utc_now()

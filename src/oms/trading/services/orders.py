@@ -12,12 +12,11 @@ ClOrdIDs cannot race), then the order row.
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, Sum
+from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum
 
 from oms.core.money import to_decimal
 from oms.core.services.numbering import number_allocate
@@ -26,19 +25,19 @@ from oms.trading.models import (
     Execution, Instrument, KillSwitch, OrderRequest, Position, Restriction, RiskLimit, TradingAccount, TradingOrder,
     Venue,
 )
+from oms.trading.models.reference import QTY
 from oms.trading.risk import Denial, Limits, RiskFacts, risk_evaluate
-from oms.trading.services.common import (
-    CancelRejected, Journal, OrderRejected, account_get, order_lock, utc_now, venue_gateway,
-)
+from oms.trading.services.common import CancelRejected, Journal, OrderRejected, account_get, order_lock, utc_now
 from oms.trading.services.reference import LIMIT_FIELDS, instrument_get
+from oms.trading.services.routing import routing_dispatch
 from oms.trading.states import CANCELABLE, DONE, PENDING_REQUEST, REPLACEABLE, WORKING, OrdStatus, transition_check
 from oms.trading.validation import InstrumentRules, Reject, order_check, quantity_check, terms_check
 
-log = logging.getLogger(__name__)
 S = OrdStatus
 DOC_TYPE = "trading.order"
 DEFAULT_FORMAT = "TO-{YYYY}-{seq:07d}"
 ZERO = Decimal(0)
+QTY_FIELD = DecimalField(max_digits=QTY["max_digits"], decimal_places=QTY["decimal_places"])
 
 
 def rules_of(instrument: Instrument | None) -> InstrumentRules | None:
@@ -72,11 +71,37 @@ def limits_for(account: TradingAccount) -> Limits:
     return Limits(**{name: getattr(rows[0], name) for name in LIMIT_FIELDS})
 
 
-def _scope(model, account: TradingAccount, **filters) -> str | None:
+def _standing(account: TradingAccount, instrument: Instrument, *, needs_position: bool,
+              exclude_order: TradingOrder | None) -> dict:
+    """In one query (read after the account's lock): kill switches and restrictions that apply, and, when a
+    check needs them, the position and the quantity still open on the account's working orders."""
+    columns = {
+        "kill_firm": Exists(KillSwitch.objects.filter(account__isnull=True, active=True)),
+        "kill_own": Exists(KillSwitch.objects.filter(account=OuterRef("pk"), active=True)),
+        "restricted_firm": Exists(Restriction.objects.filter(account__isnull=True, instrument=instrument)),
+        "restricted_own": Exists(Restriction.objects.filter(account=OuterRef("pk"), instrument=instrument)),
+    }
+    if needs_position:
+        columns["position"] = Subquery(Position.objects.filter(account=OuterRef("pk"), instrument=instrument)
+                                       .values("quantity")[:1], output_field=QTY_FIELD)
+        working = (TradingOrder.objects.filter(account=OuterRef("pk"), instrument=instrument,
+                                               status__in=sorted(WORKING))
+                   .exclude(block_id__gt="").order_by())
+        if exclude_order is not None:
+            working = working.exclude(pk=exclude_order.pk)
+        for name, sides in (("working_buy", Q(side="buy")), ("working_sell", ~Q(side="buy"))):
+            columns[name] = Subquery(working.filter(sides).values("account").annotate(open=Sum("leaves_qty"))
+                                     .values("open")[:1], output_field=QTY_FIELD)
+    return TradingAccount.objects.filter(pk=account.pk).annotate(**columns).values(*columns).get()
+
+
+def _scope(firm: bool, own: bool) -> str | None:
     """"firm" when a firm-wide row applies, "account" when only the account's own does, else None."""
-    owners = set(model.objects.filter(Q(account=account) | Q(account__isnull=True), **filters)
-                 .values_list("account_id", flat=True))
-    return "firm" if None in owners else ("account" if owners else None)
+    return "firm" if firm else ("account" if own else None)
+
+
+def _amount(value) -> Decimal:
+    return ZERO if value is None else Decimal(str(value))
 
 
 def risk_facts(*, account: TradingAccount, instrument: Instrument, side: str, order_type: str, quantity: Decimal,
@@ -84,22 +109,9 @@ def risk_facts(*, account: TradingAccount, instrument: Instrument, side: str, or
                new_order: bool = True, block: bool = False) -> RiskFacts:
     """Load what the risk checks need, and only that (an unset limit costs no query)."""
     limits = limits_for(account)
-    kill = _scope(KillSwitch, account, active=True)
-    restricted = _scope(Restriction, account, instrument=instrument)
-    position = working_buy = working_sell = traded = ZERO
     needs_position = side == "sell" or limits.max_position is not None
-    if needs_position:
-        position = Position.objects.filter(account=account, instrument=instrument).values_list(
-            "quantity", flat=True).first() or ZERO
-        working = (TradingOrder.objects.filter(account=account, instrument=instrument, status__in=sorted(WORKING))
-                   .exclude(block_id__gt=""))
-        if exclude_order is not None:
-            working = working.exclude(pk=exclude_order.pk)
-        for row in working.values("side").annotate(open=Sum("leaves_qty")):
-            if row["side"] == "buy":
-                working_buy += row["open"] or ZERO
-            else:
-                working_sell += row["open"] or ZERO
+    standing = _standing(account, instrument, needs_position=needs_position, exclude_order=exclude_order)
+    traded = ZERO
     if limits.max_daily_value is not None:
         traded = Execution.objects.filter(account=account, is_fill=True, status=Execution.Status.ACTIVE,
                                           trade_date=now.date()).aggregate(
@@ -114,19 +126,23 @@ def risk_facts(*, account: TradingAccount, instrument: Instrument, side: str, or
             received_at__gt=now - timedelta(seconds=limits.duplicate_window_seconds),
         ).exclude(status__in=[S.REJECTED, S.DENIED]).count()
     return RiskFacts(side=side, order_type=order_type, quantity=quantity, price=price,
-                     reference_price=instrument.reference_price, limits=limits, kill_switch=kill,
-                     restricted=restricted, short_selling_allowed=account.short_selling_allowed,
-                     position=position, working_buy=working_buy, working_sell=working_sell,
+                     reference_price=instrument.reference_price, limits=limits,
+                     kill_switch=_scope(standing["kill_firm"], standing["kill_own"]),
+                     restricted=_scope(standing["restricted_firm"], standing["restricted_own"]),
+                     short_selling_allowed=account.short_selling_allowed,
+                     position=_amount(standing.get("position")), working_buy=_amount(standing.get("working_buy")),
+                     working_sell=_amount(standing.get("working_sell")),
                      traded_today=Decimal(traded), orders_last_second=recent, duplicates_in_window=duplicates,
                      block=block)
 
 
 def _venue(new: NewOrder, account: TradingAccount) -> tuple[Venue | None, Reject | None]:
-    code = new.venue or (account.default_venue.code if account.default_venue_id else None)
+    default = account.default_venue if account.default_venue_id else None
+    code = new.venue or (default.code if default else None)
     if not code:
         return None, Reject("unknown_venue", "No venue given and the account has no default venue", "venue")
-    venue = Venue.objects.filter(code=code, active=True).first()
-    if venue is None:
+    venue = default if default is not None and default.code == code else Venue.objects.filter(code=code).first()
+    if venue is None or not venue.active:
         return None, Reject("unknown_venue", f"No active venue {code!r}", "venue")
     return venue, None
 
@@ -151,9 +167,6 @@ def order_receive(*, new: NewOrder, source: str = "api") -> TradingOrder:
         raise OrderRejected("cl_ord_id must be 1 to 64 characters", field="cl_ord_id", code="invalid_cl_ord_id")
     with transaction.atomic():
         account = account_get(new.account, lock=True)
-        if OrderRequest.objects.filter(account=account, cl_ord_id=cl_ord_id).exists():
-            raise OrderRejected(f"ClOrdID {cl_ord_id!r} was already used by account {account.code}",
-                                field="cl_ord_id", code="duplicate_cl_ord_id", status=409)
         instrument = instrument_get(new.instrument)
         problem: Reject | Denial | None = order_check(
             side=new.side, order_type=new.order_type, time_in_force=new.time_in_force, quantity=quantity,
@@ -178,18 +191,21 @@ def order_receive(*, new: NewOrder, source: str = "api") -> TradingOrder:
             order.reject_code, order.reject_text = problem.code, problem.message[:300]
         routed_id = _routed_id(order)
         order.routed_cl_ord_id = routed_id
+        # Inserted with the number of events it is about to get (received, and rejected if it is): the
+        # journal counts them again below, and the order needs no second write.
+        order.event_count = 1 if problem is None else 2
         try:
-            with transaction.atomic():
-                order.save()
-                OrderRequest.objects.create(account=account, order=order, kind=OrderRequest.Kind.NEW,
-                                            cl_ord_id=cl_ord_id, routed_id=routed_id, quantity=order.quantity,
-                                            price=price, stop_price=stop_price, time_in_force=order.time_in_force,
-                                            expire_at=new.expire_at, created_at=now)
+            # No pre-check and no savepoint: a reused ClOrdID fails the request's unique constraint, and the
+            # refusal rolls the whole transaction back (its number too), with no statement in between.
+            order.save()
+            OrderRequest.objects.create(account=account, order=order, kind=OrderRequest.Kind.NEW,
+                                        cl_ord_id=cl_ord_id, routed_id=routed_id, quantity=order.quantity,
+                                        price=price, stop_price=stop_price, time_in_force=order.time_in_force,
+                                        expire_at=new.expire_at, created_at=now, route_pending=problem is None)
         except IntegrityError:
-            if OrderRequest.objects.filter(account=account, cl_ord_id=cl_ord_id).exists():
-                raise OrderRejected(f"ClOrdID {cl_ord_id!r} was already used by account {account.code}",
-                                    field="cl_ord_id", code="duplicate_cl_ord_id", status=409) from None
-            raise
+            raise OrderRejected(f"ClOrdID {cl_ord_id!r} was already used by account {account.code}",
+                                field="cl_ord_id", code="duplicate_cl_ord_id", status=409) from None
+        order.event_count = 0
         journal = Journal()
         order.status = S.PENDING_NEW  # the first event is the receipt, whatever came of it
         journal.add(order, "received", "pending_new", at=now, details={
@@ -201,45 +217,8 @@ def order_receive(*, new: NewOrder, source: str = "api") -> TradingOrder:
             journal.add(order, status, "rejected", reject_code=problem.code, text=problem.message,
                         details={"field": problem.field})
         else:
-            journal.add(order, "routed", "pending_new", details={"venue": venue.code, "routed_id": routed_id})
-            journal.then(lambda: order_route(order_id=order.pk))
-        order.save(update_fields=["event_count", "updated_at"])
-        journal.flush()
-    return order
-
-
-def order_route(*, order_id: int) -> None:
-    """After commit: send a new order to its venue's gateway; a venue we cannot reach rejects the order."""
-    order = TradingOrder.objects.select_related("account", "instrument", "venue").get(pk=order_id)
-    if order.status != S.PENDING_NEW:
-        return
-    gateway = venue_gateway(order)
-    message = NewOrder(account=order.account.code, cl_ord_id=order.routed_cl_ord_id, instrument=order.instrument.symbol,
-                       side=order.side, order_type=order.order_type, quantity=order.quantity,
-                       time_in_force=order.time_in_force, price=order.price, stop_price=order.stop_price,
-                       expire_at=order.expire_at, venue=order.venue.code, block_id=order.block_id or None)
-    if gateway is None:
-        order_local_reject(order_id=order.pk, code="venue_unavailable",
-                           text=f"No gateway is connected for venue {order.venue.code}")
-        return
-    try:
-        gateway.send_new(message)
-    except Exception as exc:  # noqa: BLE001 - whatever the gateway raised, the order must not stay pending
-        log.exception("routing %s to %s failed", order.number, order.venue.code)
-        order_local_reject(order_id=order.pk, code="route_failed", text=f"Routing failed: {exc}")
-
-
-def order_local_reject(*, order_id: int, code: str, text: str) -> TradingOrder:
-    """Reject a pending-new order ourselves (its venue cannot be reached)."""
-    with transaction.atomic():
-        order = order_lock(order_id)
-        if order.status != S.PENDING_NEW:
-            return order
-        transition_check(order.status, S.REJECTED)
-        order.status, order.leaves_qty, order.reject_code, order.reject_text = S.REJECTED, ZERO, code, text[:300]
-        journal = Journal()
-        journal.add(order, "rejected", "rejected", reject_code=code, text=text)
-        order.save()
+            # The "routed" event is written by the dispatcher when it hands the order to the gateway.
+            journal.then(lambda: routing_dispatch(venue=venue.code, wait=True), key=("route", venue.code))
         journal.flush()
     return order
 
@@ -270,16 +249,11 @@ def _request_record(order: TradingOrder, kind: str, cl_ord_id: str, now: datetim
     if not cl_ord_id or len(cl_ord_id) > 64:
         raise CancelRejected("cl_ord_id must be 1 to 64 characters", code="invalid_cl_ord_id", field="cl_ord_id",
                              ord_status=order.status, order_id=order.number)
-    if OrderRequest.objects.filter(account=order.account, cl_ord_id=cl_ord_id).exists():
-        raise CancelRejected(f"ClOrdID {cl_ord_id!r} was already used by account {order.account.code}",
-                             code="duplicate_cl_ord_id", field="cl_ord_id", ord_status=order.status,
-                             order_id=order.number)
-    try:
-        with transaction.atomic():
-            return OrderRequest.objects.create(account=order.account, order=order, kind=kind, cl_ord_id=cl_ord_id,
-                                               orig_cl_ord_id=order.cl_ord_id, routed_id=_routed_id(order),
-                                               created_at=now, **terms)
-    except IntegrityError:  # the same ClOrdID used at the same moment by another request of the account
+    try:  # a reused ClOrdID fails the unique constraint; the refusal rolls the transaction back
+        return OrderRequest.objects.create(account=order.account, order=order, kind=kind, cl_ord_id=cl_ord_id,
+                                           orig_cl_ord_id=order.cl_ord_id, routed_id=_routed_id(order),
+                                           created_at=now, **terms)
+    except IntegrityError:
         raise CancelRejected(f"ClOrdID {cl_ord_id!r} was already used by account {order.account.code}",
                              code="duplicate_cl_ord_id", field="cl_ord_id", ord_status=order.status,
                              order_id=order.number) from None
@@ -287,25 +261,35 @@ def _request_record(order: TradingOrder, kind: str, cl_ord_id: str, now: datetim
 
 def cancel_request_open(*, order: TradingOrder, cl_ord_id: str, journal: Journal, now: datetime,
                         reason: str = "") -> OrderRequest:
-    """Put a locked order in pending cancel and send the cancel after commit (the kill switch uses it too)."""
+    """Put a locked order in pending cancel; the cancel is routed after commit (the kill switch uses it too).
+
+    An order that never left (its new order still waits to be routed) is canceled here and now instead.
+    """
     _refuse_if_not(order, CANCELABLE | {S.PENDING_REPLACE}, "cancel")
-    request = _request_record(order, OrderRequest.Kind.CANCEL, cl_ord_id, now, reason=reason[:300])
+    # Only an order the venue has not answered yet can still be waiting to be routed.
+    may_be_unrouted = order.status in (S.PENDING_NEW, S.PENDING_REPLACE) and not order.acknowledged
+    request = _request_record(order, OrderRequest.Kind.CANCEL, cl_ord_id, now, reason=reason[:300],
+                              orig_routed_id=order.routed_cl_ord_id, route_pending=True)
     transition_check(order.status, S.PENDING_CANCEL)
     order.status = S.PENDING_CANCEL
     journal.add(order, "cancel_requested", "pending_cancel", at=now, cl_ord_id=request.cl_ord_id,
                 orig_cl_ord_id=order.cl_ord_id, details={"routed_id": request.routed_id, "reason": reason})
-    message = CancelRequest(account=order.account.code, cl_ord_id=request.routed_id,
-                            orig_cl_ord_id=order.routed_cl_ord_id)
-    gateway = venue_gateway(order)
-    journal.then(lambda: gateway.send_cancel(message) if gateway else None)
-    if gateway is None:  # nothing to ask: cancel here and now
-        from_status = order.status
-        transition_check(from_status, S.CANCELED)
-        order.status, order.leaves_qty = S.CANCELED, ZERO
-        request.status, request.resolved_at = OrderRequest.Status.ACCEPTED, now
-        request.save(update_fields=["status", "resolved_at"])
-        journal.add(order, "canceled", "canceled", at=now, cl_ord_id=request.cl_ord_id,
-                    orig_cl_ord_id=order.cl_ord_id, text="canceled locally: no gateway for the venue")
+    never_left = may_be_unrouted and OrderRequest.objects.filter(order=order, kind=OrderRequest.Kind.NEW,
+                                             route_pending=True).update(route_pending=False)
+    if not never_left:
+        code = order.venue.code
+        journal.then(lambda: routing_dispatch(venue=code, wait=True), key=("route", code))
+        return request
+    # Nothing to ask the venue: cancel here, with whatever else waited to be routed for the order.
+    OrderRequest.objects.filter(order=order, route_pending=True).exclude(pk=request.pk).update(
+        route_pending=False, status=OrderRequest.Status.REJECTED, resolved_at=now,
+        reason="the order was canceled before it was routed")
+    transition_check(order.status, S.CANCELED)
+    order.status, order.leaves_qty = S.CANCELED, ZERO
+    request.status, request.resolved_at, request.route_pending = OrderRequest.Status.ACCEPTED, now, False
+    request.save(update_fields=["status", "resolved_at", "route_pending"])
+    journal.add(order, "canceled", "canceled", at=now, cl_ord_id=request.cl_ord_id,
+                orig_cl_ord_id=order.cl_ord_id, text="canceled before it was routed to the venue")
     return request
 
 
@@ -354,7 +338,8 @@ def order_replace_receive(*, request: ReplaceRequest) -> TradingOrder:
             if denial:
                 refuse(denial.code, denial.message, denial.field)
         replace = _request_record(order, OrderRequest.Kind.REPLACE, request.cl_ord_id, now, quantity=quantity,
-                                  price=price, stop_price=stop_price, time_in_force=tif, expire_at=expire_at)
+                                  price=price, stop_price=stop_price, time_in_force=tif, expire_at=expire_at,
+                                  orig_routed_id=order.routed_cl_ord_id, route_pending=True)
         transition_check(order.status, S.PENDING_REPLACE)
         order.status = S.PENDING_REPLACE
         journal = Journal()
@@ -362,13 +347,8 @@ def order_replace_receive(*, request: ReplaceRequest) -> TradingOrder:
                     orig_cl_ord_id=order.cl_ord_id,
                     details={"routed_id": replace.routed_id, "quantity": str(quantity),
                              "price": None if price is None else str(price), "time_in_force": tif})
-        message = ReplaceRequest(account=account.code, cl_ord_id=replace.routed_id,
-                                 orig_cl_ord_id=order.routed_cl_ord_id, quantity=quantity, price=price,
-                                 stop_price=stop_price, time_in_force=tif, expire_at=expire_at)
-        gateway = venue_gateway(order)
-        if gateway is None:
-            refuse("venue_unavailable", f"No gateway is connected for venue {order.venue.code}", None)
-        journal.then(lambda: gateway.send_replace(message))
+        code = order.venue.code
+        journal.then(lambda: routing_dispatch(venue=code, wait=True), key=("route", code))
         order.save()
         journal.flush()
     return order

@@ -14,10 +14,14 @@ from oms.trading.positions import PositionState, replay, signed_quantity, trade_
 
 
 def _locked(account: TradingAccount, instrument: Instrument) -> Position:
-    position = Position.objects.select_for_update().filter(account=account, instrument=instrument).first()
+    # ``of=self`` and no ordering: the model's ordering joins the account and instrument tables, and
+    # FOR UPDATE would then lock their rows too (serialising every fill of an instrument, and fills with
+    # new orders of the account).
+    locked = Position.objects.select_for_update(of=("self",)).filter(account=account, instrument=instrument)
+    position = locked.order_by("pk").first()
     if position is None:
         Position.objects.bulk_create([Position(account=account, instrument=instrument)], ignore_conflicts=True)
-        position = Position.objects.select_for_update().get(account=account, instrument=instrument)
+        position = locked.order_by("pk").get()
     return position
 
 

@@ -216,9 +216,8 @@ def execution_report_apply(*, report: ExecutionReport) -> TradingOrder:
         journal = Journal()
         _apply(order, request, report, row, journal, now)
         if row.pk is None:
-            try:
-                with transaction.atomic():
-                    row.save()
+            try:  # no savepoint: a racing duplicate aborts the whole transaction, nothing else runs in it
+                row.save()
             except IntegrityError:
                 raise DomainError("This ExecID is being applied by another report", field="exec_id",
                                   code="duplicate_exec_id", status=409) from None
