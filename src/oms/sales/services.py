@@ -11,22 +11,23 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, ProtectedError, Subquery, Sum
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from oms.core.money import Money, amount_rounded, is_known_currency
-from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
 from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
-from oms.core.models import OutboxEvent
-from oms.inventory.models import Location
+from oms.core.sqlbatch import Statement, insert_together
+from oms.inventory.models import Location, Warehouse
 from oms.inventory.services import (
     default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
-from oms.parties.models import Party
+from oms.parties.models import Address, Party
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
@@ -72,7 +73,7 @@ class _Effects:
         step = (action, changes, status or self.order.status)
         self.steps.insert(0, step) if first else self.steps.append(step)
 
-    def flush(self) -> None:
+    def flush(self, *, before: list[Statement] = ()) -> None:
         order = self.order
         total = str(amount_rounded(order.total, order.currency))
         events, entries = [], []
@@ -85,36 +86,60 @@ class _Effects:
                 payload["previous_status"] = changes["status"][0]
             events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
                                       payload=payload))
-        OutboxEvent.objects.bulk_create(events)
-        audit_record_many(entries=entries)
+        # With any other write of the same moment (``before``): one statement on PostgreSQL.
+        insert_together(audit_rows(entries=entries), events, before=before)
+        audit_seal_after_commit()
 
 
-def _customer(code: str) -> Party:
-    if not code:
+_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")  # Address.as_dict
+_LOCATION_FIELDS = {"id": "pk", "warehouse_id": "warehouse_id", "code": "code", "name": "name", "kind": "kind",
+                    "is_default": "is_default"}
+_WAREHOUSE_FIELDS = {"id": "warehouse_id", "code": "warehouse__code", "name": "warehouse__name",
+                     "active": "warehouse__active"}  # the address is left deferred (loaded if read)
+
+
+def _default_address(kind: str) -> Subquery:
+    """The party's default address of a kind (else its first), as Address.as_dict gives it."""
+    return Subquery(Address.objects.filter(party=OuterRef("pk"), kind=kind).order_by("-is_default", "id")
+                    .values(json=JSONObject(**{f: f for f in _ADDRESS_FIELDS}))[:1])
+
+
+def _stock_location_of(warehouse: str | None) -> Subquery:
+    """The default stock location of the named warehouse (or of the first active one), with its warehouse."""
+    qs = Location.objects.filter(is_default=True, warehouse__active=True)
+    qs = qs.filter(warehouse__code=warehouse) if warehouse else qs.order_by("warehouse_id")
+    fields = {**_LOCATION_FIELDS, **{f"w_{k}": v for k, v in _WAREHOUSE_FIELDS.items()}}
+    return Subquery(qs.values(json=JSONObject(**fields))[:1])
+
+
+def _loaded(model, values: dict):
+    """A model instance as if read from the database, from some of its fields (the others deferred)."""
+    fields = [f for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, [f.attname for f in fields],
+                         [f.to_python(values[f.attname]) for f in fields])  # e.g. SQLite's 1 -> True
+
+
+def _order_context(customer: str, warehouse: str | None) -> tuple[Party, Location, dict[str, dict]]:
+    """The customer, the stock location (with its warehouse) and the customer's default addresses,
+    in one query: the reads of every order placement."""
+    if not customer:
         raise DomainError("customer is required", field="customer", code="required")
-    party = Party.objects.select_related("customer_group").filter(code=code, is_customer=True).first()
+    party = (Party.objects.select_related("customer_group").filter(code=customer, is_customer=True)
+             .annotate(_billing=_default_address("billing"), _shipping=_default_address("shipping"),
+                       _location=_stock_location_of(warehouse)).first())
     if party is None:
-        raise NotFound(f"No customer with code {code!r}", field="customer")
+        raise NotFound(f"No customer with code {customer!r}", field="customer")
     if not party.active:
-        raise DomainError(f"Customer {code} is inactive", field="customer", code="inactive_customer")
-    return party
-
-
-def _stock_location(code: str | None) -> Location:
-    """The default stock location of the named warehouse (or of the first active one), in one query."""
-    qs = Location.objects.select_related("warehouse").filter(is_default=True, warehouse__active=True)
-    location = (qs.filter(warehouse__code=code) if code else qs.order_by("warehouse_id")).first()
-    if location is None:
-        raise NotFound(f"No active warehouse {code!r}" if code else "No active warehouse is set up", field="warehouse")
-    return location
-
-
-def _default_addresses(party: Party) -> dict[str, dict]:
-    """The party's default billing and shipping addresses, in one query."""
-    found: dict[str, dict] = {}
-    for address in party.addresses.order_by("-is_default", "id"):
-        found.setdefault(address.kind, address.as_dict())
-    return found
+        raise DomainError(f"Customer {customer} is inactive", field="customer", code="inactive_customer")
+    if party._location is None:
+        raise NotFound(f"No active warehouse {warehouse!r}" if warehouse else "No active warehouse is set up",
+                       field="warehouse")
+    found = party._location
+    location = _loaded(Location, {k: found[k] for k in _LOCATION_FIELDS})
+    location.warehouse = _loaded(Warehouse, {k: found[f"w_{k}"] for k in _WAREHOUSE_FIELDS})
+    addresses = {kind: address for kind, address in (("billing", party._billing), ("shipping", party._shipping))
+                 if address is not None}
+    return party, location, addresses
 
 
 def _open_quantities(lines: list[SalesOrderLine]) -> dict:
@@ -168,7 +193,7 @@ def _with_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> SalesOrder:
 
 def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
-    customer = _customer(spec.customer)
+    customer, location, addresses = _order_context(spec.customer, spec.warehouse)
     currency = spec.currency or customer.currency
     if not is_known_currency(currency):
         raise DomainError(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
@@ -180,9 +205,7 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                          field="external_ref", code="duplicate_external_ref")
     if spec.external_ref and SalesOrder.objects.filter(channel=spec.channel, external_ref=spec.external_ref).exists():
         raise duplicate
-    location = _stock_location(spec.warehouse)
     custom = custom_values_clean(target="sales.salesorder", values=spec.custom)
-    addresses = {} if spec.billing_address and spec.shipping_address else _default_addresses(customer)
     order = SalesOrder(customer=customer, currency=currency, channel=spec.channel, external_ref=spec.external_ref,
                        warehouse=location.warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes,
                        custom=custom, billing_address=spec.billing_address or addresses.get("billing", {}),
@@ -208,9 +231,9 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
         if reserved is not None:
             reserved.record(reference=order.stock_reference)
         order.number = number_allocate(doc_type="sales.order")
-        SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
         effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
-        effects.flush()
+        effects.flush(before=[(f"UPDATE {SalesOrder._meta.db_table} SET number = %s WHERE id = %s",
+                               [order.number, order.pk])])
     return _with_lines(order, lines)
 
 

@@ -77,19 +77,30 @@ def audit_record_many(*, entries: list[AuditEntry], actor: Actor | None = None) 
     Chaining (``audit_seal``) runs after commit in commit order, so no write transaction waits on
     the single chain head. Until sealed (milliseconds), a record has no sequence number or hash.
     """
+    records = audit_rows(entries=entries, actor=actor)
+    AuditRecord.objects.bulk_create(records)
+    audit_seal_after_commit()
+    return records
+
+
+def audit_rows(*, entries: list[AuditEntry], actor: Actor | None = None) -> list[AuditRecord]:
+    """Unsaved, unsealed records, for a service that inserts them with its other rows in one
+    statement (oms.core.sqlbatch); it must call ``audit_seal_after_commit`` too."""
     actor = actor or current_actor()
     request_id = current_request_id()
     created_at = datetime.now(timezone.utc)
-    records = [AuditRecord(seq=None, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
-                           actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
-                           object_id=str(entry.object_id), changes=jsonable(entry.changes), request_id=request_id)
-               for entry in entries]
-    AuditRecord.objects.bulk_create(records)
-    # One seal per transaction is enough: it chains every record committed so far.
+    return [AuditRecord(seq=None, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
+                        actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
+                        object_id=str(entry.object_id), changes=jsonable(entry.changes), request_id=request_id)
+            for entry in entries]
+
+
+def audit_seal_after_commit() -> None:
+    """Chain this transaction's records right after it commits. One seal per transaction is
+    enough: it chains every record committed so far."""
     pending = getattr(connection, "run_on_commit", [])
     if not any(entry[1] is audit_seal_quietly for entry in pending):
         transaction.on_commit(audit_seal_quietly)
-    return records
 
 
 def _lock_head() -> AuditChainHead | None:
