@@ -11,9 +11,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, ProtectedError, Subquery, Sum
-from django.db.models.functions import JSONObject
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError, Sum
 from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -23,13 +22,12 @@ from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
 from oms.core.sqlbatch import Statement, insert_together
-from oms.inventory.models import Location, Warehouse
 from oms.inventory.services import (
     default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
-from oms.parties.models import Address, Party
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
+from oms.sales.selectors import placement_context
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
 
 S = OrderStatus
@@ -91,57 +89,6 @@ class _Effects:
         audit_seal_after_commit()
 
 
-_ADDRESS_FIELDS = ("name", "line1", "line2", "city", "region", "postal_code", "country")  # Address.as_dict
-_LOCATION_FIELDS = {"id": "pk", "warehouse_id": "warehouse_id", "code": "code", "name": "name", "kind": "kind",
-                    "is_default": "is_default"}
-_WAREHOUSE_FIELDS = {"id": "warehouse_id", "code": "warehouse__code", "name": "warehouse__name",
-                     "active": "warehouse__active"}  # the address is left deferred (loaded if read)
-
-
-def _default_address(kind: str) -> Subquery:
-    """The party's default address of a kind (else its first), as Address.as_dict gives it."""
-    return Subquery(Address.objects.filter(party=OuterRef("pk"), kind=kind).order_by("-is_default", "id")
-                    .values(json=JSONObject(**{f: f for f in _ADDRESS_FIELDS}))[:1])
-
-
-def _stock_location_of(warehouse: str | None) -> Subquery:
-    """The default stock location of the named warehouse (or of the first active one), with its warehouse."""
-    qs = Location.objects.filter(is_default=True, warehouse__active=True)
-    qs = qs.filter(warehouse__code=warehouse) if warehouse else qs.order_by("warehouse_id")
-    fields = {**_LOCATION_FIELDS, **{f"w_{k}": v for k, v in _WAREHOUSE_FIELDS.items()}}
-    return Subquery(qs.values(json=JSONObject(**fields))[:1])
-
-
-def _loaded(model, values: dict):
-    """A model instance as if read from the database, from some of its fields (the others deferred)."""
-    fields = [f for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, [f.attname for f in fields],
-                         [f.to_python(values[f.attname]) for f in fields])  # e.g. SQLite's 1 -> True
-
-
-def _order_context(customer: str, warehouse: str | None) -> tuple[Party, Location, dict[str, dict]]:
-    """The customer, the stock location (with its warehouse) and the customer's default addresses,
-    in one query: the reads of every order placement."""
-    if not customer:
-        raise DomainError("customer is required", field="customer", code="required")
-    party = (Party.objects.select_related("customer_group").filter(code=customer, is_customer=True)
-             .annotate(_billing=_default_address("billing"), _shipping=_default_address("shipping"),
-                       _location=_stock_location_of(warehouse)).first())
-    if party is None:
-        raise NotFound(f"No customer with code {customer!r}", field="customer")
-    if not party.active:
-        raise DomainError(f"Customer {customer} is inactive", field="customer", code="inactive_customer")
-    if party._location is None:
-        raise NotFound(f"No active warehouse {warehouse!r}" if warehouse else "No active warehouse is set up",
-                       field="warehouse")
-    found = party._location
-    location = _loaded(Location, {k: found[k] for k in _LOCATION_FIELDS})
-    location.warehouse = _loaded(Warehouse, {k: found[f"w_{k}"] for k in _WAREHOUSE_FIELDS})
-    addresses = {kind: address for kind, address in (("billing", party._billing), ("shipping", party._shipping))
-                 if address is not None}
-    return party, location, addresses
-
-
 def _open_quantities(lines: list[SalesOrderLine]) -> dict:
     """What is still to ship, per product."""
     wanted: dict = {}
@@ -193,7 +140,16 @@ def _with_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> SalesOrder:
 
 def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
-    customer, location, addresses = _order_context(spec.customer, spec.warehouse)
+    if not spec.customer:
+        raise DomainError("customer is required", field="customer", code="required")
+    customer, location, addresses = placement_context(customer=spec.customer, warehouse=spec.warehouse)
+    if customer is None:
+        raise NotFound(f"No customer with code {spec.customer!r}", field="customer")
+    if not customer.active:
+        raise DomainError(f"Customer {spec.customer} is inactive", field="customer", code="inactive_customer")
+    if location is None:
+        raise NotFound(f"No active warehouse {spec.warehouse!r}" if spec.warehouse else "No active warehouse is set up",
+                       field="warehouse")
     currency = spec.currency or customer.currency
     if not is_known_currency(currency):
         raise DomainError(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
