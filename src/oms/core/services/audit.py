@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
 from oms.core.models import AuditChainHead, AuditRecord
+from oms.core.sqlbatch import Statement, write_together
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -103,17 +104,23 @@ def audit_seal_after_commit() -> None:
         transaction.on_commit(audit_seal_quietly)
 
 
-def _lock_head() -> AuditChainHead | None:
-    """The chain head, locked; None when another sealer holds it (it, or the next one, seals our rows)."""
-    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
-    if head is None and not AuditChainHead.objects.filter(pk=1).exists():
+def _lock_head() -> tuple[int, str] | None:
+    """The chain head's (seq, last_hash), its row locked; None when another sealer holds it (it, or
+    the next one, seals our rows). Plain SQL: this runs after every committing write."""
+    skip_locked = (connection.ops.for_update_sql(skip_locked=True)
+                   if connection.features.has_select_for_update_skip_locked else "")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, last_hash FROM {AuditChainHead._meta.db_table} WHERE id = 1 {skip_locked}")
+        row = cursor.fetchone()
+    if row is None and not AuditChainHead.objects.filter(pk=1).exists():
         # The migration creates the head; a flushed database (`oms flush`, transactional tests) has none.
         AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+        return head.seq, head.last_hash
+    return None if row is None else (int(row[0]), row[1])
 
 
-def _write_seals(records: list[AuditRecord]) -> None:
+def _seals(records: list[AuditRecord]) -> Statement:
     """Set seq, prev_hash and hash of unsealed rows in one UPDATE (sealed rows are never touched)."""
     table = AuditRecord._meta.db_table
     cases = {name: " ".join("WHEN %s THEN %s" for _ in records) for name in ("seq", "prev_hash", "hash")}
@@ -125,8 +132,7 @@ def _write_seals(records: list[AuditRecord]) -> None:
     params += [rec.pk for rec in records]
     sql = (f"UPDATE {table} SET seq = CASE id {cases['seq']} END, prev_hash = CASE id {cases['prev_hash']} END, "
            f"hash = CASE id {cases['hash']} END WHERE id IN ({ids}) AND seq IS NULL")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
 def audit_seal(*, batch_size: int = 500) -> int:
@@ -137,16 +143,18 @@ def audit_seal(*, batch_size: int = 500) -> int:
             head = _lock_head()
             if head is None:
                 return sealed
+            # A statement of its own, after the lock: its snapshot sees what the previous sealer committed.
             pending = list(AuditRecord.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
             if not pending:
                 return sealed
-            seq, prev_hash = head.seq, head.last_hash
+            seq, prev_hash = head
             for rec in pending:
                 seq += 1
                 rec.seq, rec.prev_hash = seq, prev_hash
                 rec.hash = prev_hash = _hash_of(rec, prev_hash)
-            _write_seals(pending)
-            AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev_hash)
+            # The records and the head together (one statement on PostgreSQL).
+            write_together([_seals(pending), (f"UPDATE {AuditChainHead._meta.db_table} SET seq = %s, last_hash = %s"
+                                              " WHERE id = 1", [seq, prev_hash])])
         sealed += len(pending)
         if len(pending) < batch_size:
             return sealed
