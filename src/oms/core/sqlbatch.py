@@ -1,4 +1,5 @@
-"""Several independent writes in one round trip, where the database allows it.
+"""Hand-written SQL for the hot paths: several independent writes in one round trip where the
+database allows it, and reads converted exactly as the ORM converts them.
 
 The hot write paths (placing an order) insert rows into several tables that do not depend on each
 other: stock moves and reservations, outbox events and audit records. PostgreSQL runs such writes
@@ -22,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import connection
-from django.db.models import AutoField, Model
+from django.db.models import AutoField, Field, Model
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 
@@ -88,3 +89,26 @@ def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) 
         for obj in group:
             obj._state.adding = False
             obj._state.db = connection.alias
+
+
+def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]:
+    """Rows of a hand-written SELECT whose columns are ``fields`` (in order), each value converted
+    by the same database converters the ORM applies (SQLite's numbers to Decimal, text to date,
+    0/1 to bool...): the ORM's results without compiling a QuerySet on every call."""
+    columns = [f.get_col(f.model._meta.db_table) for f in fields]
+    converters = [(i, c, connection.ops.get_db_converters(c) + c.get_db_converters(connection))
+                  for i, c in enumerate(columns)]
+    converters = [(i, c, fns) for i, c, fns in converters if fns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for i, column, fns in converters:
+            for fn in fns:
+                row[i] = fn(row[i], column, connection)
+        converted.append(tuple(row))
+    return converted
