@@ -180,10 +180,10 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                     if order.status in RESERVING else None)
         order.number = f"~{uuid.uuid4().hex}"
         try:
-            order.save(force_insert=True)
+            insert_together([order])  # the INSERT save() would run, without its per-call machinery
         except IntegrityError as exc:  # a concurrent order took the same channel reference
             raise duplicate from exc
-        SalesOrderLine.objects.bulk_create(lines)
+        insert_together(lines)
         if reserved is not None:
             reserved.record(reference=order.stock_reference)
         order.number = number_allocate(doc_type="sales.order")
