@@ -20,6 +20,7 @@ less to send than the ``UNNEST`` arrays ``bulk_create`` uses on PostgreSQL.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from django.db import connection
@@ -30,25 +31,42 @@ from django.db.models.sql.compiler import SQLInsertCompiler
 Statement = tuple[str, Sequence]
 
 
+@functools.cache
+def _insert_shape(model: type[Model]) -> tuple[tuple[Field, ...], str, bool]:
+    """The fields an INSERT of new rows writes, the statement's head, and whether every value can
+    take a plain ``%s`` placeholder (fields with their own placeholder take the compiler's path)."""
+    opts = model._meta
+    fields = tuple(f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField))
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    return fields, head, not any(hasattr(f, "get_placeholder") for f in fields)
+
+
 def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> Statement:
     """The INSERT of ``objs`` (unsaved rows of one model, without primary keys), as ``bulk_create``
     would write them; with ``returning_pk`` it returns their new ids in the order of ``objs``."""
     model = type(objs[0])
-    opts = model._meta
     model._base_manager.all()._prepare_for_bulk_create(objs)  # related ids, database defaults
-    fields = [f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField)]
-    query = InsertQuery(model)
-    query.insert_values(fields, objs)
-    compiler = query.get_compiler(connection=connection)
-    rows = [[compiler.prepare_value(f, compiler.pre_save_val(f, obj)) for f in fields] for obj in objs]
-    # The base class's assembly: one placeholder per value (PostgreSQL's subclass would use UNNEST).
-    placeholder_rows, param_rows = SQLInsertCompiler.assemble_as_sql(compiler, fields, rows)
-    qn = connection.ops.quote_name
-    sql = (f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
-           + ", ".join(f"({', '.join(row)})" for row in placeholder_rows))
+    fields, head, plain = _insert_shape(model)
+    # What the insert compiler does for plain values (pre_save: auto_now and the like; then the
+    # field's preparation for this database), without building a query per call.
+    rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
+    if plain and not any(hasattr(v, "resolve_expression") for row in rows for v in row):
+        params = [f.get_db_prep_save(v, connection=connection) for row in rows for f, v in zip(fields, row)]
+        one = "(" + ", ".join("%s" for _ in fields) + ")"
+        sql = head + ", ".join(one for _ in rows)
+    else:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
+        query = InsertQuery(model)
+        query.insert_values(list(fields), objs)
+        compiler = query.get_compiler(connection=connection)
+        prepared = [[compiler.prepare_value(f, v) for f, v in zip(fields, row)] for row in rows]
+        # The base class's assembly: one placeholder per value (PostgreSQL's subclass would use UNNEST).
+        placeholder_rows, param_rows = SQLInsertCompiler.assemble_as_sql(compiler, list(fields), prepared)
+        sql = head + ", ".join(f"({', '.join(row)})" for row in placeholder_rows)
+        params = [p for row in param_rows for p in row]
     if returning_pk:
-        sql += f" RETURNING {qn(opts.pk.column)}"
-    return sql, [p for row in param_rows for p in row]
+        sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    return sql, params
 
 
 def write_together(statements: Sequence[Statement]) -> list[tuple]:
