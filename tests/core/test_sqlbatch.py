@@ -7,8 +7,8 @@ from django.db import connection
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
-from oms.core.models import IdempotencyRecord, OutboxEvent
-from oms.core.sqlbatch import fetch_as, insert_together
+from oms.core.models import ApiToken, IdempotencyRecord, OutboxEvent
+from oms.core.sqlbatch import fetch_as, insert_together, select_related_where
 
 pytestmark = pytest.mark.django_db
 
@@ -53,3 +53,16 @@ def test_fetch_as_converts_like_the_orm():
     orm = OutboxEvent.objects.values_list("aggregate_id", "attempts", "created_at", "payload").get()
     assert row == orm
     assert Decimal(row[1]) == 3
+
+
+def test_select_related_where_loads_like_select_related(django_user_model):
+    user = django_user_model.objects.create_user(username="u1", password="pw-pw-pw-1")
+    token = ApiToken.objects.create(user=user, name="t", prefix="oms_abc", key_hash="x" * 64)
+    (loaded,) = select_related_where(ApiToken, ["user"], "t0.key_hash = %s", ["x" * 64])
+    expected = ApiToken.objects.select_related("user").get(pk=token.pk)
+    assert [getattr(loaded, f.attname) for f in ApiToken._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in ApiToken._meta.concrete_fields]
+    with CaptureQueriesContext(connection) as queries:
+        assert loaded.user.username == "u1" and loaded.user.is_active is True
+    assert len(queries) == 0
+    assert select_related_where(ApiToken, ["user"], "t0.key_hash = %s", ["nope"]) == []
