@@ -123,7 +123,8 @@ def placement_context(*, customer: str, warehouse: str | None) -> tuple[Party | 
     if party.customer_group_id is not None:  # prices need only its id
         party.customer_group = _loaded(CustomerGroup, {"id": party.customer_group_id})
     addresses = {kind: {c: getattr(party, f"{prefix}_{c}") for c in _ADDRESS_COLUMNS}
-                 for kind, prefix in (("billing", "b"), ("shipping", "s")) if getattr(party, f"{prefix}_id") is not None}
+                 for kind, prefix in (("billing", "b"), ("shipping", "s"))
+                 if getattr(party, f"{prefix}_id") is not None}
     if party.l_id is None:
         return party, None, addresses
     location = _loaded(Location, {c: getattr(party, f"l_{c}") for c in _LOCATION_COLUMNS})
