@@ -135,7 +135,8 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
 def select_related_where(model: type[Model], related: Sequence[str], where: str, params: Sequence) -> list[Model]:
     """Instances of ``model`` with the named forward foreign keys loaded, as
     ``model.objects.select_related(*related).filter(...)`` gives them, from one plain query.
-    ``where`` is SQL on the model's table, aliased ``t0``. For per-order reads whose QuerySet
+    ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT).
+    For per-order reads whose QuerySet
     compilation cost more CPU than the query."""
     qn = connection.ops.quote_name
     parts = [(model, None, list(model._meta.concrete_fields))]

@@ -18,7 +18,7 @@ from django.db import DatabaseError, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
 from oms.core.models import AuditChainHead, AuditRecord
-from oms.core.sqlbatch import Statement, write_together
+from oms.core.sqlbatch import Statement, select_related_where, write_together
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -144,7 +144,8 @@ def audit_seal(*, batch_size: int = 500) -> int:
             if head is None:
                 return sealed
             # A statement of its own, after the lock: its snapshot sees what the previous sealer committed.
-            pending = list(AuditRecord.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            # (Plain SQL, as this runs after every committing write.)
+            pending = select_related_where(AuditRecord, [], "t0.seq IS NULL ORDER BY t0.id LIMIT %s", [batch_size])
             if not pending:
                 return sealed
             seq, prev_hash = head
