@@ -136,8 +136,7 @@ def select_related_where(model: type[Model], related: Sequence[str], where: str,
     """Instances of ``model`` with the named forward foreign keys loaded, as
     ``model.objects.select_related(*related).filter(...)`` gives them, from one plain query.
     ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT).
-    For per-order reads whose QuerySet
-    compilation cost more CPU than the query."""
+    For reads on every request whose QuerySet compilation cost more CPU than the query itself."""
     qn = connection.ops.quote_name
     parts = [(model, None, list(model._meta.concrete_fields))]
     joins = []
