@@ -11,7 +11,8 @@ from oms.core.models import AuditRecord, OutboxEvent
 from oms.core.money import Money
 from oms.core.services.audit import audit_verify
 from oms.inventory.selectors import ledger_check
-from oms.inventory.models import Reservation
+from oms.catalog.models import PriceListItem, Product
+from oms.inventory.models import Reservation, StockLevel
 from oms.inventory.services import InsufficientStock
 from oms.parties.models import Address
 from oms.sales.lines import LineSpec
@@ -220,3 +221,18 @@ def test_order_takes_default_addresses_and_the_named_warehouse(world):
     with pytest.raises(DomainError) as err:
         order_create(spec=OrderSpec(customer="NOBODY", warehouse="NOPE", lines=one))
     assert err.value.field == "customer"
+
+
+def test_an_order_with_more_lines_than_one_statement_binds(world):
+    # SQLite binds at most 999 values per statement: 210 lines need several INSERTs and stock UPDATEs.
+    products = Product.objects.bulk_create([Product(sku=f"BULK{i:03d}", name=f"Bulk {i}", unit=world.widget.unit,
+                                                    tax_category=world.widget.tax_category) for i in range(210)])
+    price_list = PriceListItem.objects.filter(product=world.widget).get().price_list
+    PriceListItem.objects.bulk_create([PriceListItem(price_list=price_list, product=p, price=D("2.00"))
+                                       for p in products])
+    StockLevel.objects.bulk_create([StockLevel(product=p, location=world.location, on_hand=D(5)) for p in products])
+    order = order_create(spec=spec([LineSpec(sku=p.sku, quantity="2") for p in products]), confirm=True)
+    assert order.status == OrderStatus.CONFIRMED and len({line.pk for line in order.lines.all()}) == 210
+    assert order.lines.count() == 210 and order.total == D("924.00")  # 210 x 2 x 2.00 + 10% tax
+    assert set(StockLevel.objects.filter(product__in=products).values_list("reserved", flat=True)) == {D(2)}
+    assert Reservation.objects.filter(reference=order.stock_reference).count() == 210

@@ -69,6 +69,13 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     return sql, params
 
 
+def _chunks(objs: list[Model]) -> list[list[Model]]:
+    """``objs`` in as many INSERTs as the database's limit on bound parameters needs (as bulk_create
+    splits them: SQLite binds at most 999; PostgreSQL takes them all in one)."""
+    size = max(1, connection.ops.bulk_batch_size(list(_insert_shape(type(objs[0]))[0]), objs))
+    return [objs[i:i + size] for i in range(0, len(objs), size)]
+
+
 def write_together(statements: Sequence[Statement]) -> list[tuple]:
     """Run independent writes in order; returns the rows the LAST statement returns (if any).
 
@@ -98,9 +105,13 @@ def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) 
     if not groups:
         write_together(before)
         return
-    statements = [*before, *(insert_statement(g) for g in groups[:-1]),
-                  insert_statement(groups[-1], returning_pk=True)]
-    returned = write_together(statements)
+    statements = [*before, *(insert_statement(chunk) for g in groups[:-1] for chunk in _chunks(g))]
+    last = _chunks(groups[-1])
+    if len(last) == 1:
+        returned = write_together([*statements, insert_statement(last[0], returning_pk=True)])
+    else:  # more rows than one statement may bind (SQLite): one statement per chunk
+        write_together(statements)
+        returned = [row for chunk in last for row in write_together([insert_statement(chunk, returning_pk=True)])]
     for obj, row in zip(groups[-1], returned, strict=True):
         obj.pk = row[0]
     for group in groups:

@@ -57,6 +57,10 @@ _SQLITE_ROW = "(%s, %s, %s, %s, %s)"
 def levels_change(wanted: Sequence[Wanted], *, now: datetime) -> list[tuple]:
     """Apply the changes the stock allows, in one statement; returns (product id, location id,
     on_hand, reserved) of each changed row. Each (product, location) may appear only once."""
+    limit = connection.features.max_query_params  # SQLite binds at most 999 values; PostgreSQL: None
+    size = len(wanted) if not limit else (limit - 1) // 5
+    if size < len(wanted):  # in chunks, each in lock order (``wanted`` is sorted by the caller)
+        return [row for i in range(0, len(wanted), size) for row in levels_change(wanted[i:i + size], now=now)]
     if connection.vendor == "postgresql":
         template, row, params = _POSTGRES, _POSTGRES_ROW, [p for w in wanted for p in w] + [now]
     else:
