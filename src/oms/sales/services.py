@@ -25,6 +25,7 @@ from oms.core.sqlbatch import Statement, insert_together
 from oms.inventory.services import (
     default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
+from oms.parties.models import Party
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
 from oms.sales.selectors import placement_context
@@ -89,6 +90,14 @@ class _Effects:
         audit_seal_after_commit()
 
 
+def _active_customer(party: Party | None, code: str) -> Party:
+    if party is None:
+        raise NotFound(f"No customer with code {code!r}", field="customer")
+    if not party.active:
+        raise DomainError(f"Customer {code} is inactive", field="customer", code="inactive_customer")
+    return party
+
+
 def _open_quantities(lines: list[SalesOrderLine]) -> dict:
     """What is still to ship, per product."""
     wanted: dict = {}
@@ -142,11 +151,8 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
     if not spec.customer:
         raise DomainError("customer is required", field="customer", code="required")
-    customer, location, addresses = placement_context(customer=spec.customer, warehouse=spec.warehouse)
-    if customer is None:
-        raise NotFound(f"No customer with code {spec.customer!r}", field="customer")
-    if not customer.active:
-        raise DomainError(f"Customer {spec.customer} is inactive", field="customer", code="inactive_customer")
+    party, location, addresses = placement_context(customer=spec.customer, warehouse=spec.warehouse)
+    customer = _active_customer(party, spec.customer)
     if location is None:
         raise NotFound(f"No active warehouse {spec.warehouse!r}" if spec.warehouse else "No active warehouse is set up",
                        field="warehouse")
