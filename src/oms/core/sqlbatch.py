@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import AutoField, Field, Model
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
@@ -52,7 +52,8 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     # field's preparation for this database), without building a query per call.
     rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
     if plain and not any(hasattr(v, "resolve_expression") for row in rows for v in row):
-        params = [f.get_db_prep_save(v, connection=connection) for row in rows for f, v in zip(fields, row)]
+        db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
+        params = [f.get_db_prep_save(v, connection=db) for row in rows for f, v in zip(fields, row)]
         one = "(" + ", ".join("%s" for _ in fields) + ")"
         sql = head + ", ".join(one for _ in rows)
     else:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
@@ -124,8 +125,9 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
     """Rows of a hand-written SELECT whose columns are ``fields`` (in order), each value converted
     by the same database converters the ORM applies (SQLite's numbers to Decimal, text to date,
     0/1 to bool...): the ORM's results without compiling a QuerySet on every call."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
     columns = [f.get_col(f.model._meta.db_table) for f in fields]
-    converters = [(i, c, connection.ops.get_db_converters(c) + c.get_db_converters(connection))
+    converters = [(i, c, db.ops.get_db_converters(c) + c.get_db_converters(db))
                   for i, c in enumerate(columns)]
     converters = [(i, c, fns) for i, c, fns in converters if fns]
     with connection.cursor() as cursor:
@@ -138,7 +140,7 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
         row = list(row)
         for i, column, fns in converters:
             for fn in fns:
-                row[i] = fn(row[i], column, connection)
+                row[i] = fn(row[i], column, db)
         converted.append(tuple(row))
     return converted
 
