@@ -13,9 +13,10 @@ row no other part touches). Deferred foreign keys are checked at commit, as befo
 databases (SQLite) run the parts one after the other, in the order given: the same rows, more
 round trips.
 
-The INSERTs are compiled by Django's own insert compiler (field preparation, ``auto_now``
+The INSERTs prepare values as Django's insert compiler does (field preparation, ``auto_now``
 defaults, database defaults), with plain ``VALUES`` rows: for the few rows of an order they cost
-less to send than the ``UNNEST`` arrays ``bulk_create`` uses on PostgreSQL.
+less to build and send than the ``UNNEST`` arrays ``bulk_create`` uses on PostgreSQL (many rows
+take bulk_create's own statement).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 
 Statement = tuple[str, Sequence]
+# Up to this many rows, plain VALUES rows are cheaper to build and send; beyond, bulk_create's own
+# statement (UNNEST arrays on PostgreSQL) is cheaper to bind and to plan (a 1,000-line order).
+MANY_ROWS = 50
 
 
 @functools.cache
@@ -48,6 +52,13 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     model = type(objs[0])
     model._base_manager.all()._prepare_for_bulk_create(objs)  # related ids, database defaults
     fields, head, plain = _insert_shape(model)
+    if len(objs) > MANY_ROWS:  # exactly bulk_create's statement (on PostgreSQL: UNNEST arrays, quick to plan)
+        query = InsertQuery(model)
+        query.insert_values(list(fields), objs)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [model._meta.pk] if returning_pk else None
+        ((sql, params),) = compiler.as_sql()
+        return sql, list(params)
     # What the insert compiler does for plain values (pre_save: auto_now and the like; then the
     # field's preparation for this database), without building a query per call.
     rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
