@@ -3,6 +3,7 @@
 from decimal import Decimal as D
 
 import pytest
+from django.db import transaction
 from world import level
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition
@@ -10,8 +11,12 @@ from oms.core.models import AuditRecord, OutboxEvent
 from oms.core.money import Money
 from oms.core.services.audit import audit_verify
 from oms.inventory.selectors import ledger_check
+from oms.catalog.models import PriceListItem, Product
+from oms.inventory.models import Reservation, StockLevel
 from oms.inventory.services import InsufficientStock
+from oms.parties.models import Address
 from oms.sales.lines import LineSpec
+from oms.sales.models import SalesOrder
 from oms.sales.services import (
     LineChange, OrderSpec, order_cancel, order_complete, order_confirm, order_create, order_hold,
     order_lines_edit, order_release,
@@ -168,3 +173,66 @@ def test_quantity_with_more_decimals_than_the_unit_allows_is_refused(world):
     assert err.value.field == "lines.0.quantity"
     order = order_create(spec=spec([LineSpec(sku="FLOUR", quantity="1.255")]))
     assert order.total == D("1.66")  # 1.506 -> 1.51 + 0.15 tax
+
+
+def test_one_short_line_of_several_refuses_the_whole_order_and_reserves_nothing(world):
+    # The lines' stock levels change in one statement: the rows it could change must not stay changed.
+    lines = [LineSpec(sku="WIDGET", quantity="2"), LineSpec(sku="GADGET", quantity="6"),
+             LineSpec(sku="FLOUR", quantity="1")]
+    with pytest.raises(InsufficientStock) as err, transaction.atomic():  # as at the top of a request
+        order_create(spec=spec(lines), confirm=True)
+    assert err.value.extra["sku"] == "GADGET"
+    assert level(world.widget, world.location) == (D(10), D(0))
+    assert level(world.gadget, world.location) == (D(5), D(0))
+    assert level(world.flour, world.location) == (D(100), D(0))
+    assert not SalesOrder.objects.exists()
+    assert ledger_check() == []
+
+
+def test_several_lines_with_one_product_never_stocked_here_yet(world):
+    # BACKO has no stock level row at the location: created beside the rows changed together.
+    lines = [LineSpec(sku="BACKO", quantity="2"), LineSpec(sku="WIDGET", quantity="3"),
+             LineSpec(sku="GADGET", quantity="1")]
+    order = order_create(spec=spec(lines), confirm=True)
+    assert order.status == OrderStatus.CONFIRMED
+    assert level(world.backorderable, world.location) == (D(0), D(2))
+    assert level(world.widget, world.location) == (D(10), D(3))
+    assert level(world.gadget, world.location) == (D(5), D(1))
+    assert sorted(Reservation.objects.filter(reference=order.stock_reference).values_list("quantity", flat=True)) == [
+        D(1), D(2), D(3)]
+    assert ledger_check() == []
+
+
+def test_order_takes_default_addresses_and_the_named_warehouse(world):
+    Address.objects.create(party=world.customer, kind="billing", line1="Old St 1", city="Oslo", country="NO")
+    Address.objects.create(party=world.customer, kind="billing", line1="Main St 2", city="Oslo", country="NO",
+                           is_default=True)
+    Address.objects.create(party=world.customer, kind="shipping", line1="Dock 3", city="Bergen", country="NO")
+    one = [LineSpec(sku="WIDGET", quantity="1")]
+    order = order_create(spec=OrderSpec(customer="C001", warehouse="MAIN", lines=one), confirm=True)
+    order.refresh_from_db()
+    assert order.billing_address["line1"] == "Main St 2"
+    assert order.shipping_address == {"name": "", "line1": "Dock 3", "line2": "", "city": "Bergen", "region": "",
+                                      "postal_code": "", "country": "NO"}
+    assert order.warehouse == world.warehouse
+    with pytest.raises(DomainError) as err:
+        order_create(spec=OrderSpec(customer="C001", warehouse="NOPE", lines=one))
+    assert err.value.field == "warehouse"
+    with pytest.raises(DomainError) as err:
+        order_create(spec=OrderSpec(customer="NOBODY", warehouse="NOPE", lines=one))
+    assert err.value.field == "customer"
+
+
+def test_an_order_with_more_lines_than_one_statement_binds(world):
+    # SQLite binds at most 999 values per statement: 210 lines need several INSERTs and stock UPDATEs.
+    products = Product.objects.bulk_create([Product(sku=f"BULK{i:03d}", name=f"Bulk {i}", unit=world.widget.unit,
+                                                    tax_category=world.widget.tax_category) for i in range(210)])
+    price_list = PriceListItem.objects.filter(product=world.widget).get().price_list
+    PriceListItem.objects.bulk_create([PriceListItem(price_list=price_list, product=p, price=D("2.00"))
+                                       for p in products])
+    StockLevel.objects.bulk_create([StockLevel(product=p, location=world.location, on_hand=D(5)) for p in products])
+    order = order_create(spec=spec([LineSpec(sku=p.sku, quantity="2") for p in products]), confirm=True)
+    assert order.status == OrderStatus.CONFIRMED and len({line.pk for line in order.lines.all()}) == 210
+    assert order.lines.count() == 210 and order.total == D("924.00")  # 210 x 2 x 2.00 + 10% tax
+    assert set(StockLevel.objects.filter(product__in=products).values_list("reserved", flat=True)) == {D(2)}
+    assert Reservation.objects.filter(reference=order.stock_reference).count() == 210

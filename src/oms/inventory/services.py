@@ -1,8 +1,9 @@
 """Inventory services: the only code that changes stock.
 
-Every change goes through ``_apply_changes``: one conditional UPDATE per stock level, taken in a
-fixed order (product id, then location id) so two transactions wanting the same rows never
-deadlock, and refused by the WHERE clause, not by a read-then-write race, when stock is short.
+Every change goes through ``_apply_changes``: conditional UPDATEs (several rows in one statement,
+see levels_sql), with rows locked in a fixed order (product id, then location id) so two
+transactions wanting the same rows never deadlock, and refused by the WHERE clause, not by a
+read-then-write race, when stock is short.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from oms.catalog.models import Product
 from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError
 from oms.core.services.audit import audit_record
+from oms.core.sqlbatch import insert_together
 from oms.core.services.events import event_build
 from oms.core.models import OutboxEvent
+from oms.inventory.levels_sql import levels_change
 from oms.inventory.models import Location, Reservation, StockLevel, StockMove, Warehouse
 
 QUANTUM = Decimal("0.0001")
@@ -115,14 +118,23 @@ class PendingStock:
                            reserved_delta=c.reserved_delta, reason=c.reason, reference=reference or c.reference,
                            unit_cost=c.unit_cost, cost_currency=c.cost_currency)
                  for c in self.changes]
-        StockMove.objects.bulk_create(moves)
-        if self.events:
-            OutboxEvent.objects.bulk_create(self.events)
-        if self.reservations:
-            for row in self.reservations:
-                row.reference = reference or row.reference
-            Reservation.objects.bulk_create(self.reservations)
+        for row in self.reservations:
+            row.reference = reference or row.reference
+        # One statement on PostgreSQL (sqlbatch); the moves last, as their ids are returned.
+        insert_together(self.reservations, self.events, moves)
         return moves
+
+
+def _change_levels_at_once(ordered: list[Change]) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:
+    """Apply every change the stock allows in one statement (see levels_sql); returns
+    (product id, location id) -> (on_hand, reserved) after, for the rows it changed."""
+    keys = {(c.product.pk, c.location.pk) for c in ordered}
+    if len(ordered) < 2 or len(keys) < len(ordered):  # one row, or the same row twice: one at a time
+        return {}
+    rows = levels_change([(c.product.pk, c.location.pk, c.on_hand_delta, c.reserved_delta, _may_go_short(c.product))
+                          for c in ordered], now=timezone.now())
+    return {(product_id, location_id): (_dec(on_hand), _dec(reserved))
+            for product_id, location_id, on_hand, reserved in rows}
 
 
 def _change_levels(changes: list[Change]) -> PendingStock:
@@ -130,9 +142,12 @@ def _change_levels(changes: list[Change]) -> PendingStock:
     if not connection.in_atomic_block:
         raise RuntimeError("stock changes must run inside a transaction")
     ordered = sorted(changes, key=lambda c: (c.product.pk, c.location.pk))
+    changed = _change_levels_at_once(ordered)
     events = []
     for change in ordered:
-        after = _update_level(change)
+        after = changed.get((change.product.pk, change.location.pk))
+        if after is None and len(changed) < len(ordered):
+            after = _update_level(change)  # refused (short) or no stock level yet: one row at a time
         if after is None:
             after = _create_level(change) if not StockLevel.objects.filter(
                 product=change.product, location=change.location).exists() else None

@@ -12,6 +12,7 @@ from oms.catalog.selectors import prices_for
 from oms.catalog.services import quantity_validate
 from oms.core.errors import DomainError, NotFound
 from oms.core.money import CurrencyMismatch, Money, to_decimal
+from oms.core.sqlbatch import select_related_where
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.pricing import HUNDRED, LineInput, line_amounts, order_totals
 
@@ -117,7 +118,8 @@ def _price_line(order: SalesOrder, line: SalesOrderLine, prefix: str) -> SalesOr
 
 def build_lines(order: SalesOrder, specs: list[LineSpec], *, start: int, field: str = "lines") -> list[SalesOrderLine]:
     skus = {spec.sku for spec in specs if spec.sku}
-    products = ({p.sku: p for p in Product.objects.filter(sku__in=skus).select_related("unit", "tax_category")}
+    products = ({p.sku: p for p in select_related_where(Product, ["unit", "tax_category"],
+                                                         f"t0.sku IN ({', '.join('%s' for _ in skus)})", list(skus))}
                 if skus else {})
     lines, to_price = [], []
     for i, spec in enumerate(specs):

@@ -17,12 +17,11 @@ from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from oms.core.money import Money, amount_rounded, is_known_currency
-from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
 from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
-from oms.core.models import OutboxEvent
-from oms.inventory.models import Location
+from oms.core.sqlbatch import Statement, insert_together
 from oms.inventory.services import (
     default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
@@ -30,6 +29,7 @@ from oms.parties.models import Party
 from oms.sales.hooks import order_cancel_hooks_run
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
+from oms.sales.selectors import placement_context
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
 
 S = OrderStatus
@@ -73,7 +73,7 @@ class _Effects:
         step = (action, changes, status or self.order.status)
         self.steps.insert(0, step) if first else self.steps.append(step)
 
-    def flush(self) -> None:
+    def flush(self, *, before: list[Statement] = ()) -> None:
         order = self.order
         total = str(amount_rounded(order.total, order.currency))
         events, entries = [], []
@@ -86,36 +86,17 @@ class _Effects:
                 payload["previous_status"] = changes["status"][0]
             events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
                                       payload=payload))
-        OutboxEvent.objects.bulk_create(events)
-        audit_record_many(entries=entries)
+        # With any other write of the same moment (``before``): one statement on PostgreSQL.
+        insert_together(audit_rows(entries=entries), events, before=before)
+        audit_seal_after_commit()
 
 
-def _customer(code: str) -> Party:
-    if not code:
-        raise DomainError("customer is required", field="customer", code="required")
-    party = Party.objects.select_related("customer_group").filter(code=code, is_customer=True).first()
+def _active_customer(party: Party | None, code: str) -> Party:
     if party is None:
         raise NotFound(f"No customer with code {code!r}", field="customer")
     if not party.active:
         raise DomainError(f"Customer {code} is inactive", field="customer", code="inactive_customer")
     return party
-
-
-def _stock_location(code: str | None) -> Location:
-    """The default stock location of the named warehouse (or of the first active one), in one query."""
-    qs = Location.objects.select_related("warehouse").filter(is_default=True, warehouse__active=True)
-    location = (qs.filter(warehouse__code=code) if code else qs.order_by("warehouse_id")).first()
-    if location is None:
-        raise NotFound(f"No active warehouse {code!r}" if code else "No active warehouse is set up", field="warehouse")
-    return location
-
-
-def _default_addresses(party: Party) -> dict[str, dict]:
-    """The party's default billing and shipping addresses, in one query."""
-    found: dict[str, dict] = {}
-    for address in party.addresses.order_by("-is_default", "id"):
-        found.setdefault(address.kind, address.as_dict())
-    return found
 
 
 def _open_quantities(lines: list[SalesOrderLine]) -> dict:
@@ -169,7 +150,13 @@ def _with_lines(order: SalesOrder, lines: list[SalesOrderLine]) -> SalesOrder:
 
 def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
-    customer = _customer(spec.customer)
+    if not spec.customer:
+        raise DomainError("customer is required", field="customer", code="required")
+    party, location, addresses = placement_context(customer=spec.customer, warehouse=spec.warehouse)
+    customer = _active_customer(party, spec.customer)
+    if location is None:
+        raise NotFound(f"No active warehouse {spec.warehouse!r}" if spec.warehouse else "No active warehouse is set up",
+                       field="warehouse")
     currency = spec.currency or customer.currency
     if not is_known_currency(currency):
         raise DomainError(f"Unknown currency {currency!r}", field="currency", code="unknown_currency")
@@ -181,9 +168,7 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                          field="external_ref", code="duplicate_external_ref")
     if spec.external_ref and SalesOrder.objects.filter(channel=spec.channel, external_ref=spec.external_ref).exists():
         raise duplicate
-    location = _stock_location(spec.warehouse)
     custom = custom_values_clean(target="sales.salesorder", values=spec.custom)
-    addresses = {} if spec.billing_address and spec.shipping_address else _default_addresses(customer)
     order = SalesOrder(customer=customer, currency=currency, channel=spec.channel, external_ref=spec.external_ref,
                        warehouse=location.warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes,
                        custom=custom, billing_address=spec.billing_address or addresses.get("billing", {}),
@@ -202,16 +187,16 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                     if order.status in RESERVING else None)
         order.number = f"~{uuid.uuid4().hex}"
         try:
-            order.save(force_insert=True)
+            insert_together([order])  # the INSERT save() would run, without its per-call machinery
         except IntegrityError as exc:  # a concurrent order took the same channel reference
             raise duplicate from exc
-        SalesOrderLine.objects.bulk_create(lines)
+        insert_together(lines)
         if reserved is not None:
             reserved.record(reference=order.stock_reference)
         order.number = number_allocate(doc_type="sales.order")
-        SalesOrder.objects.filter(pk=order.pk).update(number=order.number)
         effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
-        effects.flush()
+        effects.flush(before=[(f"UPDATE {SalesOrder._meta.db_table} SET number = %s WHERE id = %s",
+                               [order.number, order.pk])])
     return _with_lines(order, lines)
 
 

@@ -18,6 +18,7 @@ from django.db import DatabaseError, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
 from oms.core.models import AuditChainHead, AuditRecord
+from oms.core.sqlbatch import Statement, select_related_where, write_together
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -77,32 +78,54 @@ def audit_record_many(*, entries: list[AuditEntry], actor: Actor | None = None) 
     Chaining (``audit_seal``) runs after commit in commit order, so no write transaction waits on
     the single chain head. Until sealed (milliseconds), a record has no sequence number or hash.
     """
-    actor = actor or current_actor()
-    request_id = current_request_id()
-    created_at = datetime.now(timezone.utc)
-    records = [AuditRecord(seq=None, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
-                           actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
-                           object_id=str(entry.object_id), changes=jsonable(entry.changes), request_id=request_id)
-               for entry in entries]
+    records = audit_rows(entries=entries, actor=actor)
     AuditRecord.objects.bulk_create(records)
-    # One seal per transaction is enough: it chains every record committed so far.
-    pending = getattr(connection, "run_on_commit", [])
-    if not any(entry[1] is audit_seal_quietly for entry in pending):
-        transaction.on_commit(audit_seal_quietly)
+    audit_seal_after_commit()
     return records
 
 
-def _lock_head() -> AuditChainHead | None:
-    """The chain head, locked; None when another sealer holds it (it, or the next one, seals our rows)."""
-    head = AuditChainHead.objects.select_for_update(skip_locked=True).filter(pk=1).first()
-    if head is None and not AuditChainHead.objects.filter(pk=1).exists():
+def audit_rows(*, entries: list[AuditEntry], actor: Actor | None = None) -> list[AuditRecord]:
+    """Unsaved, unsealed records, for a service that inserts them with its other rows in one
+    statement (oms.core.sqlbatch); it must call ``audit_seal_after_commit`` too."""
+    actor = actor or current_actor()
+    request_id = current_request_id()
+    created_at = datetime.now(timezone.utc)
+    return [AuditRecord(seq=None, created_at=created_at, actor_type=actor.type, actor_id=actor.id,
+                        actor_label=actor.label[:150], action=entry.action, object_type=entry.object_type,
+                        object_id=str(entry.object_id), changes=jsonable(entry.changes), request_id=request_id)
+            for entry in entries]
+
+
+def audit_seal_after_commit() -> None:
+    """Chain this transaction's records right after it commits. One seal per transaction is
+    enough: it chains every record committed so far."""
+    pending = getattr(connection, "run_on_commit", [])
+    if not any(entry[1] is audit_seal_quietly for entry in pending):
+        transaction.on_commit(audit_seal_quietly)
+
+
+def _lock_head() -> tuple[int, str] | None:
+    """The chain head's (seq, last_hash), its row locked; None when another sealer holds it (it, or
+    the next one, seals our rows). Plain SQL: this runs after every committing write."""
+    skip_locked = (connection.ops.for_update_sql(skip_locked=True)
+                   if connection.features.has_select_for_update_skip_locked else "")
+    # PostgreSQL: the seal's COMMIT need not wait for its WAL flush (the request waits for this
+    # hook). Safe because a seal is derived data: a crash loses the whole seal transaction (the
+    # records and the head together), and the next seal redoes it from the committed records.
+    async_commit = (", set_config('synchronous_commit', 'off', true)" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT seq, last_hash{async_commit} FROM {AuditChainHead._meta.db_table} WHERE id = 1 "
+                       f"{skip_locked}")
+        row = cursor.fetchone()
+    if row is None and not AuditChainHead.objects.filter(pk=1).exists():
         # The migration creates the head; a flushed database (`oms flush`, transactional tests) has none.
         AuditChainHead.objects.get_or_create(pk=1)
         head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+        return head.seq, head.last_hash
+    return None if row is None else (int(row[0]), row[1])  # (without the set_config column)
 
 
-def _write_seals(records: list[AuditRecord]) -> None:
+def _seals(records: list[AuditRecord]) -> Statement:
     """Set seq, prev_hash and hash of unsealed rows in one UPDATE (sealed rows are never touched)."""
     table = AuditRecord._meta.db_table
     cases = {name: " ".join("WHEN %s THEN %s" for _ in records) for name in ("seq", "prev_hash", "hash")}
@@ -114,8 +137,7 @@ def _write_seals(records: list[AuditRecord]) -> None:
     params += [rec.pk for rec in records]
     sql = (f"UPDATE {table} SET seq = CASE id {cases['seq']} END, prev_hash = CASE id {cases['prev_hash']} END, "
            f"hash = CASE id {cases['hash']} END WHERE id IN ({ids}) AND seq IS NULL")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    return sql, params
 
 
 def audit_seal(*, batch_size: int = 500) -> int:
@@ -126,16 +148,19 @@ def audit_seal(*, batch_size: int = 500) -> int:
             head = _lock_head()
             if head is None:
                 return sealed
-            pending = list(AuditRecord.objects.filter(seq__isnull=True).order_by("id")[:batch_size])
+            # A statement of its own, after the lock: its snapshot sees what the previous sealer committed.
+            # (Plain SQL, as this runs after every committing write.)
+            pending = select_related_where(AuditRecord, [], "t0.seq IS NULL ORDER BY t0.id LIMIT %s", [batch_size])
             if not pending:
                 return sealed
-            seq, prev_hash = head.seq, head.last_hash
+            seq, prev_hash = head
             for rec in pending:
                 seq += 1
                 rec.seq, rec.prev_hash = seq, prev_hash
                 rec.hash = prev_hash = _hash_of(rec, prev_hash)
-            _write_seals(pending)
-            AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev_hash)
+            # The records and the head together (one statement on PostgreSQL).
+            write_together([_seals(pending), (f"UPDATE {AuditChainHead._meta.db_table} SET seq = %s, last_hash = %s"
+                                              " WHERE id = 1", [seq, prev_hash])])
         sealed += len(pending)
         if len(pending) < batch_size:
             return sealed

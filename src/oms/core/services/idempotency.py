@@ -52,7 +52,7 @@ def idempotent_run(*, key: str | None, fingerprint: str, action: Callable[[], tu
             return _replay(IdempotencyRecord.objects.get(actor_key=actor_key, key=key), fingerprint)
         status, body = action()
         body = jsonable(body)
-        IdempotencyRecord.objects.filter(pk=record_id).update(status_code=status, response=body)
+        _store(record_id, status, body)
         return status, body
 
 
@@ -69,3 +69,12 @@ def _claim(actor_key: str, key: str, fingerprint: str) -> int | None:
         cursor.execute(_CLAIM, [actor_key, key, fingerprint, timezone.now()])
         row = cursor.fetchone()
     return None if row is None else row[0]
+
+
+def _store(record_id: int, status: int, body: object) -> None:
+    """Keep the response for replays: one plain UPDATE (it runs for every guarded request), the
+    body prepared by the model field as the ORM would."""
+    response = IdempotencyRecord._meta.get_field("response").get_db_prep_save(body, connection=connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {IdempotencyRecord._meta.db_table} SET status_code = %s, response = %s WHERE id = %s",
+                       [status, response, record_id])

@@ -12,6 +12,7 @@ from django.utils import timezone
 from oms.core.errors import NotFound
 from oms.core.models import ApiToken
 from oms.core.services.audit import audit_record
+from oms.core.sqlbatch import select_related_where
 
 TOKEN_PREFIX = "oms_"
 
@@ -41,7 +42,9 @@ def token_revoke(*, token: ApiToken) -> None:
 def token_authenticate(raw: str) -> ApiToken | None:
     if not raw.startswith(TOKEN_PREFIX):
         return None
-    token = (ApiToken.objects.select_related("user").filter(key_hash=_hash(raw), revoked_at__isnull=True).first())
+    # Every API request runs this: one plain query (select_related without compiling a QuerySet).
+    found = select_related_where(ApiToken, ["user"], "t0.key_hash = %s AND t0.revoked_at IS NULL", [_hash(raw)])
+    token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
     return token

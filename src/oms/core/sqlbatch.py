@@ -1,0 +1,187 @@
+"""Hand-written SQL for the hot paths: several independent writes in one round trip where the
+database allows it, and reads converted exactly as the ORM converts them.
+
+The hot write paths (placing an order) insert rows into several tables that do not depend on each
+other: stock moves and reservations, outbox events and audit records. PostgreSQL runs such writes
+as one statement with data-modifying CTEs::
+
+    WITH w0 AS (INSERT INTO a ...), w1 AS (UPDATE b ...) INSERT INTO c ... RETURNING id
+
+All parts run against the same snapshot and none sees the rows another part writes, so only writes
+that do not read each other's rows may be combined (inserts into different tables, an update of a
+row no other part touches). Deferred foreign keys are checked at commit, as before. Other
+databases (SQLite) run the parts one after the other, in the order given: the same rows, more
+round trips.
+
+The INSERTs prepare values as Django's insert compiler does (field preparation, ``auto_now``
+defaults, database defaults), with plain ``VALUES`` rows: for the few rows of an order they cost
+less to build and send than the ``UNNEST`` arrays ``bulk_create`` uses on PostgreSQL (many rows
+take bulk_create's own statement).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import AutoField, Field, Model
+from django.db.models.sql import InsertQuery
+from django.db.models.sql.compiler import SQLInsertCompiler
+
+Statement = tuple[str, Sequence]
+# Up to this many rows, plain VALUES rows are cheaper to build and send; beyond, bulk_create's own
+# statement (UNNEST arrays on PostgreSQL) is cheaper to bind and to plan (a 1,000-line order).
+MANY_ROWS = 50
+
+
+@functools.cache
+def _insert_shape(model: type[Model]) -> tuple[tuple[Field, ...], str, bool]:
+    """The fields an INSERT of new rows writes, the statement's head, and whether every value can
+    take a plain ``%s`` placeholder (fields with their own placeholder take the compiler's path)."""
+    opts = model._meta
+    fields = tuple(f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField))
+    qn = connection.ops.quote_name
+    head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
+    return fields, head, not any(hasattr(f, "get_placeholder") for f in fields)
+
+
+def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> Statement:
+    """The INSERT of ``objs`` (unsaved rows of one model, without primary keys), as ``bulk_create``
+    would write them; with ``returning_pk`` it returns their new ids in the order of ``objs``."""
+    model = type(objs[0])
+    model._base_manager.all()._prepare_for_bulk_create(objs)  # related ids, database defaults
+    fields, head, plain = _insert_shape(model)
+    if len(objs) > MANY_ROWS:  # exactly bulk_create's statement (on PostgreSQL: UNNEST arrays, quick to plan)
+        query = InsertQuery(model)
+        query.insert_values(list(fields), objs)
+        compiler = query.get_compiler(connection=connection)
+        compiler.returning_fields = [model._meta.pk] if returning_pk else None
+        ((sql, params),) = compiler.as_sql()
+        return sql, list(params)
+    # What the insert compiler does for plain values (pre_save: auto_now and the like; then the
+    # field's preparation for this database), without building a query per call.
+    rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
+    if plain and not any(hasattr(v, "resolve_expression") for row in rows for v in row):
+        db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
+        params = [f.get_db_prep_save(v, connection=db) for row in rows for f, v in zip(fields, row)]
+        one = "(" + ", ".join("%s" for _ in fields) + ")"
+        sql = head + ", ".join(one for _ in rows)
+    else:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
+        query = InsertQuery(model)
+        query.insert_values(list(fields), objs)
+        compiler = query.get_compiler(connection=connection)
+        prepared = [[compiler.prepare_value(f, v) for f, v in zip(fields, row)] for row in rows]
+        # The base class's assembly: one placeholder per value (PostgreSQL's subclass would use UNNEST).
+        placeholder_rows, param_rows = SQLInsertCompiler.assemble_as_sql(compiler, list(fields), prepared)
+        sql = head + ", ".join(f"({', '.join(row)})" for row in placeholder_rows)
+        params = [p for row in param_rows for p in row]
+    if returning_pk:
+        sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
+    return sql, params
+
+
+def _chunks(objs: list[Model]) -> list[list[Model]]:
+    """``objs`` in as many INSERTs as the database's limit on bound parameters needs (as bulk_create
+    splits them: SQLite binds at most 999; PostgreSQL takes them all in one)."""
+    size = max(1, connection.ops.bulk_batch_size(list(_insert_shape(type(objs[0]))[0]), objs))
+    return [objs[i:i + size] for i in range(0, len(objs), size)]
+
+
+def write_together(statements: Sequence[Statement]) -> list[tuple]:
+    """Run independent writes in order; returns the rows the LAST statement returns (if any).
+
+    On PostgreSQL every statement but the last becomes a data-modifying CTE of the last one.
+    """
+    statements = [s for s in statements if s]
+    if not statements:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            head = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements[:-1]))
+            cursor.execute(f"WITH {head} {statements[-1][0]}", [p for _, params in statements for p in params])
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) -> None:
+    """Insert each group of unsaved rows (one model per group) in one round trip on PostgreSQL.
+
+    The rows of the LAST group get their primary keys; the others are written without reading ids
+    back (callers pass last the rows whose ids they need). ``before``: other independent writes
+    (e.g. an UPDATE) to run in the same statement, ahead of the inserts.
+    """
+    groups = [list(g) for g in groups if g]
+    if not groups:
+        write_together(before)
+        return
+    statements = [*before, *(insert_statement(chunk) for g in groups[:-1] for chunk in _chunks(g))]
+    last = _chunks(groups[-1])
+    if len(last) == 1:
+        returned = write_together([*statements, insert_statement(last[0], returning_pk=True)])
+    else:  # more rows than one statement may bind (SQLite): one statement per chunk
+        write_together(statements)
+        returned = [row for chunk in last for row in write_together([insert_statement(chunk, returning_pk=True)])]
+    for obj, row in zip(groups[-1], returned, strict=True):
+        obj.pk = row[0]
+    for group in groups:
+        for obj in group:
+            obj._state.adding = False
+            obj._state.db = connection.alias
+
+
+def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]:
+    """Rows of a hand-written SELECT whose columns are ``fields`` (in order), each value converted
+    by the same database converters the ORM applies (SQLite's numbers to Decimal, text to date,
+    0/1 to bool...): the ORM's results without compiling a QuerySet on every call."""
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
+    columns = [f.get_col(f.model._meta.db_table) for f in fields]
+    converters = [(i, c, db.ops.get_db_converters(c) + c.get_db_converters(db))
+                  for i, c in enumerate(columns)]
+    converters = [(i, c, fns) for i, c, fns in converters if fns]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not converters:
+        return rows
+    converted = []
+    for row in rows:
+        row = list(row)
+        for i, column, fns in converters:
+            for fn in fns:
+                row[i] = fn(row[i], column, db)
+        converted.append(tuple(row))
+    return converted
+
+
+def select_related_where(model: type[Model], related: Sequence[str], where: str, params: Sequence) -> list[Model]:
+    """Instances of ``model`` with the named forward foreign keys loaded, as
+    ``model.objects.select_related(*related).filter(...)`` gives them, from one plain query.
+    ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT).
+    For reads on every request whose QuerySet compilation cost more CPU than the query itself."""
+    qn = connection.ops.quote_name
+    parts = [(model, None, list(model._meta.concrete_fields))]
+    joins = []
+    for i, name in enumerate(related, start=1):
+        fk = model._meta.get_field(name)
+        target = fk.related_model
+        parts.append((target, fk, list(target._meta.concrete_fields)))
+        joins.append(f" LEFT JOIN {qn(target._meta.db_table)} t{i} ON t{i}.{qn(target._meta.pk.column)}"
+                     f" = t0.{qn(fk.column)}")
+    columns = ", ".join(f"t{i}.{qn(f.column)}" for i, (_, _, fields) in enumerate(parts) for f in fields)
+    sql = f"SELECT {columns} FROM {qn(model._meta.db_table)} t0{''.join(joins)} WHERE {where}"
+    rows = fetch_as([f for _, _, fields in parts for f in fields], sql, params)
+    found = []
+    for row in rows:
+        start, objs = 0, []
+        for part_model, _, fields in parts:
+            values = row[start:start + len(fields)]
+            start += len(fields)
+            objs.append(part_model.from_db(connection.alias, [f.attname for f in fields], values))
+        obj = objs[0]
+        for (_, fk, _), rel in zip(parts[1:], objs[1:], strict=True):
+            setattr(obj, fk.name, rel if getattr(obj, fk.attname) is not None else None)
+        found.append(obj)
+    return found
