@@ -24,31 +24,18 @@ from pathlib import Path
 
 from common import django_setup, fresh_database, seed
 
-HEADER = (
-    "Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,"
-    "Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,"
-    "Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,"
-    "Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,"
-    "Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,"
-    "Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,"
-    "Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,"
-    "Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,"
-    "Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,Tax 3 Name,Tax 3 Value,Tax 4 Name,"
-    "Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,Billing Province Name,Shipping Province Name,"
-    "Payment ID,Payment Terms Name,Next Payment Due At,Payment References"
-).split(",")
 CENT = Decimal("0.01")
 
 
-def generate(path: Path, orders: int, customers: int, products: int, seed_value: int = 7) -> int:
-    """Write the export; returns the number of CSV rows (line items)."""
+def generate(path: Path, header: list[str], orders: int, customers: int, products: int, seed_value: int = 7) -> int:
+    """Write the export in Shopify's order columns (``header``); returns the number of CSV rows (line items)."""
     rng = random.Random(seed_value)
-    index = {name: i for i, name in enumerate(HEADER)}
+    index = {name: i for i, name in enumerate(header)}
     prices = [Decimal(f"{10 + i % 90}.{i % 100:02d}") for i in range(products)]
     rows = 0
     with open(path, "w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(HEADER)
+        writer.writerow(header)
         for n in range(orders):
             who = rng.randrange(customers)
             lines = [(rng.randrange(products), rng.randint(1, 3)) for _ in range(rng.randint(1, 3))]
@@ -60,7 +47,7 @@ def generate(path: Path, orders: int, customers: int, products: int, seed_value:
             when = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d} {n % 24:02d}:{n % 60:02d}:{(n * 7) % 60:02d} -0400"
             fulfilled = n % 10 != 0
             for i, ((product, quantity), amount) in enumerate(zip(lines, gross, strict=True)):
-                row = [""] * len(HEADER)
+                row = [""] * len(header)
                 row[index["Name"]] = f"#{100000 + n}"
                 row[index["Email"]] = f"customer{who}@example.com"
                 row[index["Created at"]] = when
@@ -111,13 +98,14 @@ def main() -> None:
 
     from tqdm import tqdm
 
+    from oms.interop.exporters.shopify_orders import HEADER as SHOPIFY_ORDER_COLUMNS
     from oms.interop.services_imports import import_job_create, import_job_run
     from oms.sales.models import SalesOrder, SalesOrderLine
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "orders_export.csv"
         t = time.perf_counter()
-        rows = generate(path, args.orders, args.customers, args.products)
+        rows = generate(path, SHOPIFY_ORDER_COLUMNS, args.orders, args.customers, args.products)
         print(f"generated {args.orders:,} orders, {rows:,} rows, {path.stat().st_size / 1e6:,.0f} MB "
               f"in {time.perf_counter() - t:.1f} s", flush=True)
         job = import_job_create(upload=str(path), file_name=path.name, format="shopify_orders", currency="EUR")
