@@ -28,25 +28,6 @@ from orderbook import CHANNELS, N_PRODUCTS, load
 TARGETS = {"list": 100.0, "search": 100.0, "dashboard": 500.0, "order": 100.0}
 
 
-def defaults_for_new_columns(url: str) -> None:
-    """Give NOT NULL columns without a database default on the order tables a neutral one (0, '', false,
-    {}), so orderbook.py's COPY, which names the columns it knows, keeps working when a module adds a
-    column with only a Django-side default. Only in this throw-away benchmark database."""
-    import psycopg
-
-    neutral = {"numeric": "0", "integer": "0", "bigint": "0", "smallint": "0", "boolean": "false",
-               "character varying": "''", "text": "''", "jsonb": "'{}'"}
-    with psycopg.connect(url, autocommit=True) as conn:
-        rows = conn.execute("SELECT table_name, column_name, data_type FROM information_schema.columns WHERE "
-                            "table_name IN ('sales_salesorder', 'sales_salesorderline') AND is_nullable = 'NO' "
-                            "AND column_default IS NULL AND column_name <> 'id'").fetchall()
-        for table, column, data_type in rows:
-            if data_type in neutral:
-                conn.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT {neutral[data_type]}')
-            elif data_type.startswith("timestamp"):
-                conn.execute(f'ALTER TABLE {table} ALTER COLUMN "{column}" SET DEFAULT now()')
-
-
 def cases(rng: random.Random) -> list[tuple]:
     """(name, target kind, path maker), parameters drawn from the data."""
     from oms.parties.models import Party
@@ -135,7 +116,6 @@ def main() -> None:
         fresh_database(args.db)
     django_setup(args.db)
     if not args.reuse:
-        defaults_for_new_columns(args.db)
         load(args.db, args.orders, args.customers, rng)
     from django.db import connection
 
