@@ -15,18 +15,13 @@ also prints EXPLAIN (ANALYZE, BUFFERS) of the slowest statement of the slowest s
 # ruff: noqa: PLC0415 - Django pieces are imported once the database is chosen and Django is set up
 from __future__ import annotations
 
-import argparse
 import base64
-import os
 import random
-import subprocess
 import sys
-import time
-import warnings
 from datetime import timedelta
 
-from common import BIN, django_setup, drop_database, fresh_database, percentiles, print_results
-from orderbook import CHANNELS, N_PRODUCTS, load
+from orderbook import CHANNELS, N_PRODUCTS
+from readpaths import measure_cases, read_bench_args, read_bench_run
 
 TARGETS = {"list": 50.0, "lookup": 5.0, "search": 50.0, "dashboard": 300.0}
 
@@ -106,80 +101,26 @@ def cases(rng: random.Random) -> list[tuple]:
 
 
 def measure(samples: int, rng: random.Random) -> list[tuple]:
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+
     from oms.core.services.tokens import token_create
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token_create(username='bench', name='bench')[1]}")
-    results = []
-    for name, kind, make in cases(rng):
-        times, worst = [], (0.0, None)
-        for i in range(samples + 5):  # the first 5 warm up
-            path = make(rng) if make else None
-            started = time.perf_counter()
-            if path:
-                response = client.get(path)
-                assert response.status_code == 200, (path, response.content[:300])
-            else:
-                dashboard()
-            elapsed = (time.perf_counter() - started) * 1000
-            if i >= 5:
-                times.append(elapsed)
-                worst = max(worst, (elapsed, path), key=lambda w: w[0])
-        p, target = percentiles(times), TARGETS[kind]
-        results.append((name, len(times), p["p50"], p["p95"], f"p95 < {target:g} ms", p["p95"] < target))
-        print(f"  {name:<34} p50 {p['p50']:7.1f} ms  p95 {p['p95']:7.1f} ms", flush=True)
-        if p["p95"] >= target:  # show where the slowest sample's time goes
-            with CaptureQueriesContext(connection) as ctx:
-                client.get(worst[1]) if worst[1] else dashboard()
-            slow = max(ctx.captured_queries, key=lambda q: float(q["time"]))
-            with connection.cursor() as cur:
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + slow["sql"])
-                plan = "\n      ".join(row[0] for row in cur.fetchall())
-            db_ms = sum(float(q["time"]) for q in ctx.captured_queries) * 1000
-            print(f"    MISS; slowest sample {worst[1] or name} ({worst[0]:.1f} ms); run again: "
-                  f"{len(ctx.captured_queries)} statements, {db_ms:.0f} ms in the database; the slowest:\n"
-                  f"      {slow['sql'][:300]}...\n      {plan}", flush=True)
-    return results
+
+    def fetch(path: str | None) -> None:
+        if path is None:  # the dashboard case is a query set, not a page
+            dashboard()
+            return
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.content[:300])
+
+    return measure_cases(cases(rng), rng=rng, samples=samples, warmup=5, targets=TARGETS, fetch=fetch, explain=True)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--orders", type=int, default=1_000_000)
-    parser.add_argument("--customers", type=int, default=20_000)
-    parser.add_argument("--db", default=os.environ.get("OMS_BENCH_Q_DATABASE_URL",
-                                                       "postgresql://postgres@127.0.0.1:5432/oms_bench_q"))
-    parser.add_argument("--samples", type=int, default=200, help="samples per measurement (after 5 warm-up)")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--reuse", action="store_true", help="migrate and measure a kept database, no reload")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-    warnings.filterwarnings("ignore", message="No directory at")  # whitenoise: static files not collected
-    rng, began = random.Random(args.seed), time.perf_counter()
-    if args.reuse:
-        env = {**os.environ, "OMS_DATABASE_URL": args.db}
-        subprocess.run([str(BIN / "oms"), "migrate", "-v0"], check=True, env=env)
-    else:
-        fresh_database(args.db)
-    django_setup(args.db)
-    if not args.reuse:
-        load(args.db, args.orders, args.customers, rng)
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SELECT pg_size_pretty(pg_database_size(current_database())), (SELECT count(*) FROM "
-                    "sales_salesorder), (SELECT count(*) FROM sales_salesorderline), "
-                    "(SELECT count(*) FROM parties_party)")
-        size, orders, lines, parties = cur.fetchone()
-    print(f"\nmeasuring, {args.samples} samples each, on {orders:,} orders, {lines:,} lines, {parties:,} customers "
-          f"(database {size}); load average {os.getloadavg()[0]:.2f}:")
-    print_results(measure(args.samples, rng))
-    print(f"\ntotal run time {(time.perf_counter() - began) / 60:.1f} min; {os.cpu_count()} CPUs, load average "
-          f"now {os.getloadavg()[0]:.2f}")
-    if not args.keep and not args.reuse:
-        connection.close()
-        drop_database(args.db)
+    args = read_bench_args(__doc__, db_env="OMS_BENCH_Q_DATABASE_URL",
+                           db_default="postgresql://postgres@127.0.0.1:5432/oms_bench_q", samples=200, warmup=5)
+    read_bench_run(args, measure)
 
 
 if __name__ == "__main__":
