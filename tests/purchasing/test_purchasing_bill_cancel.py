@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from purchasing_kit import counts, line_of, make_buying, sent_order
 from racing import race
 
@@ -154,3 +156,19 @@ def test_racing_cancel_and_pay_of_one_bill_never_both_win():
         assert bill.status == "cancelled" and results.count("cancelled") == 1
         assert not Payment.objects.exists() and line.quantity_billed == D(0)
         assert set(results) - {"cancelled"} <= {"invalid_transition", "bill_not_payable"}
+
+
+def test_listing_bills_costs_the_same_queries_for_one_bill_or_many(api, received):
+    def listing_queries():
+        with CaptureQueriesContext(connection) as ctx:
+            response = api.get("supplier-bills")
+        assert response.status_code == 200
+        return len(response.json()["items"]), len(ctx.captured_queries)
+
+    _bill(received, ref="INV-1", WIDGET=("2", "4.00"))
+    one = listing_queries()
+    _bill(received, ref="INV-2", WIDGET=("2", "4.00"))
+    _bill(received, ref="INV-3", BACKO=("1", "3.00"))
+    many = listing_queries()
+    assert (one[0], many[0]) == (1, 3)
+    assert many[1] == one[1]  # each bill's lines and payments come with the page, not one read per bill

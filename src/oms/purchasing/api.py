@@ -17,7 +17,7 @@ from oms.purchasing.api_bills import BillIn, BillOut, TimelineOut, bill_out
 from oms.purchasing.api_bills import router as bills_router
 from oms.purchasing.pdf import pdf_filename, purchase_order_pdf
 from oms.purchasing.selectors import (
-    OrderFilter, order_get, order_list, order_timeline, receipt_get, receipt_list, supplier_get, supplier_items,
+    OrderFilter, bill_get, order_get, order_list, order_timeline, receipt_get, receipt_list, supplier_get, supplier_items,
     suppliers,
 )
 from oms.purchasing.services import (
@@ -385,7 +385,7 @@ def purchase_orders_bill(request, number: str, payload: BillIn,
             bill_date=payload.bill_date, due_date=payload.due_date, notes=payload.notes,
             lines=[BillLineSpec(line_id=x.line_id, quantity=x.quantity, unit_price=x.unit_price)
                    for x in payload.lines])
-        return 201, bill_out(bill.number)
+        return 201, bill_out(bill_get(number=bill.number))  # re-read: lines and payments as stored
 
     return idempotent(request, key=idempotency_key, body=payload.dict(), action=action)
 
