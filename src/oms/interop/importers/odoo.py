@@ -16,7 +16,7 @@ from babel import Locale
 from oms.interop.importers.common import (
     ReadOptions, grouped, issue_of, made_sku, sku_cell, unreadable_issue,
 )
-from oms.interop.importers.reading import CsvSource, FileRejected, RowUnreadable
+from oms.interop.importers.reading import CsvSource, FileRejected, Row, RowUnreadable
 from oms.interop.importers.records import (
     AddressRecord, CustomerRecord, Item, OrderLineRecord, OrderRecord, ProductRecord,
 )
