@@ -19,7 +19,7 @@ from oms.catalog.services import (
     product_create, product_deactivate, product_update, tax_category_create, tax_category_update, unit_create,
     unit_update,
 )
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.schemas import AmountIn
 
 router = Router(tags=["catalog"])
@@ -122,8 +122,7 @@ def products_list(request, filters: Query[ProductFilter]):
     qs = product_list(q=filters.q, product_type=filters.product_type, active=filters.active, parent=filters.parent,
                       is_variant=filters.is_variant, tax_category=filters.tax_category,
                       custom=custom_params(request)).prefetch_related("variants")
-    items, next_cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
-    return {"items": [product_out(p) for p in items], "next_cursor": next_cursor}
+    return page_of(qs, cursor=filters.cursor, limit=filters.limit, render=product_out)
 
 
 @router.get("/products/{sku}", response=ProductOut)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ninja import Query, Router, Schema
 
-from oms.core.apikit import paginate, require_perm
+from oms.core.apikit import page_of, require_perm
 from oms.core.models import CustomFieldDefinition
 from oms.core.selectors import audit_records
 from oms.core.services.company import company_default, company_update
@@ -126,7 +126,6 @@ class AuditFilter(Schema):
 def audit_list(request, filters: Query[AuditFilter]):
     require_perm(request, "core.view_auditrecord")
     qs = audit_records(object_type=filters.object_type, object_id=filters.object_id, action=filters.action)
-    items, next_cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(qs, cursor=filters.cursor, limit=filters.limit)
 
 

@@ -105,6 +105,13 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None,
     return rows[:limit], next_cursor
 
 
+def page_of(queryset: QuerySet, *, cursor: str | None, limit: int | None, by: str | None = None,
+            render: Callable[[object], object] | None = None) -> dict:
+    """One page of a list endpoint, ``{"items", "next_cursor"}``, each row through ``render`` if given."""
+    rows, next_cursor = paginate(queryset, cursor=cursor, limit=limit, by=by)
+    return {"items": [render(row) for row in rows] if render else rows, "next_cursor": next_cursor}
+
+
 def _encode_pair(value: object, pk: int) -> str:
     raw = json.dumps([value.isoformat() if isinstance(value, datetime) else str(value), pk])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from ninja import Field, Header, Query, Router, Schema
 
 from oms.catalog.models import Product
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.errors import NotFound
 from oms.core.schemas import AmountIn
 from oms.core.money import to_decimal
@@ -221,8 +221,7 @@ class MoveFilter(Schema):
 def stock_moves_list(request, filters: Query[MoveFilter]):
     require_perm(request, "inventory.view_stockmove")
     qs = stock_moves(sku=filters.sku, warehouse=filters.warehouse, kind=filters.kind, reference=filters.reference)
-    items, next_cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(qs, cursor=filters.cursor, limit=filters.limit)
 
 
 class WaitingOut(Schema):

@@ -11,7 +11,7 @@ from datetime import date
 from django.http import HttpResponse
 from ninja import Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.errors import Conflict
 from oms.core.money import amount_rounded
 from oms.invoicing.api_rates import router as rates_router
@@ -99,8 +99,7 @@ def invoices_list(request, query: Query[InvoiceListQuery]):
     commas; ``overdue=true``: issued invoices with something left to pay, due before today."""
     require_perm(request, "invoicing.view_invoice")
     filters = InvoiceFilter(**query.dict(exclude={"cursor", "limit"}))
-    items, next_cursor = paginate(invoice_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": [invoice_out(x) for x in items], "next_cursor": next_cursor}
+    return page_of(invoice_list(filters=filters), cursor=query.cursor, limit=query.limit, render=invoice_out)
 
 
 @router.get("/invoices/{key}", response=InvoiceOut)

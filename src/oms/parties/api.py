@@ -10,7 +10,7 @@ from datetime import datetime
 
 from ninja import Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.errors import NotFound
 from oms.core.schemas import AmountIn
 from oms.parties.models import CustomerGroup, Party
@@ -160,8 +160,7 @@ def customers_list(request, filters: Query[CustomerFilter]):
     qs = party_list(q=filters.q, is_customer=True, is_supplier=filters.is_supplier,
                     customer_group=filters.customer_group, active=filters.active, currency=filters.currency,
                     custom=_custom_params(request))
-    items, next_cursor = paginate(qs, cursor=filters.cursor, limit=filters.limit)
-    return {"items": [customer_out(p) for p in items], "next_cursor": next_cursor}
+    return page_of(qs, cursor=filters.cursor, limit=filters.limit, render=customer_out)
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.context import Actor, reset_actor, set_actor
 from oms.core.money import amount_rounded
 from oms.core.schemas import AmountIn
@@ -254,8 +254,7 @@ def payments_webhook(request, provider: str):
 def payments_list(request, query: Query[PaymentListQuery]):
     require_perm(request, "payments.view_payment")
     filters = PaymentFilter(**query.dict(exclude={"cursor", "limit"}))
-    items, next_cursor = paginate(payment_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": [payment_out(p) for p in items], "next_cursor": next_cursor}
+    return page_of(payment_list(filters=filters), cursor=query.cursor, limit=query.limit, render=payment_out)
 
 
 @router.get("/payments/{number}", response=PaymentOut)

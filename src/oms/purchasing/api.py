@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.money import amount_rounded
 from oms.core.schemas import AmountIn
 from oms.purchasing.api_bills import BillIn, BillOut, TimelineOut, bill_out
@@ -309,8 +309,7 @@ def purchase_orders_create(request, payload: POIn, idempotency_key: str | None =
 def purchase_orders_list(request, query: Query[POListQuery]):
     require_perm(request, "purchasing.view_purchaseorder")
     filters = OrderFilter(status=query.status, supplier=query.supplier)
-    items, next_cursor = paginate(order_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(order_list(filters=filters), cursor=query.cursor, limit=query.limit)
 
 
 @router.get("/purchase-orders/{number}", response=POOut)
@@ -393,8 +392,7 @@ def purchase_orders_bill(request, number: str, payload: BillIn,
 @router.get("/receipts", response=ReceiptPage)
 def receipts_list(request, purchase_order: str | None = None, cursor: str | None = None, limit: int | None = None):
     require_perm(request, "purchasing.view_receipt")
-    items, next_cursor = paginate(receipt_list(purchase_order=purchase_order), cursor=cursor, limit=limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(receipt_list(purchase_order=purchase_order), cursor=cursor, limit=limit)
 
 
 @router.get("/receipts/{number}", response=ReceiptOut)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.utils import timezone
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.money import amount_rounded
 from oms.core.schemas import AmountIn
 from oms.parties.selectors import party_by_code
@@ -188,8 +188,7 @@ def supplier_bills_aging(request, query: Query[AgingQuery]):
 def supplier_bills_list(request, query: Query[BillListQuery]):
     require_perm(request, "purchasing.view_supplierbill")
     filters = BillFilter(status=query.status, supplier=query.supplier, purchase_order=query.purchase_order)
-    items, next_cursor = paginate(bill_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": [bill_out(b) for b in items], "next_cursor": next_cursor}
+    return page_of(bill_list(filters=filters), cursor=query.cursor, limit=query.limit, render=bill_out)
 
 
 @router.get("/supplier-bills/{number}", response=BillOut)

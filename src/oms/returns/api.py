@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.money import amount_rounded
 from oms.core.schemas import AmountIn
 from oms.returns.selectors import ReturnFilter, return_get, return_list, return_timeline
@@ -204,8 +204,7 @@ def returns_create(request, payload: ReturnIn, idempotency_key: str | None = Hea
 def returns_list(request, query: Query[ReturnListQuery]):
     require_perm(request, "returns.view_return")
     filters = ReturnFilter(**query.dict(exclude={"cursor", "limit"}))
-    items, next_cursor = paginate(return_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(return_list(filters=filters), cursor=query.cursor, limit=query.limit)
 
 
 @router.get("/returns/{ref}", response=ReturnOut)

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.money import Money, amount_rounded, to_decimal
 from oms.core.schemas import AmountIn
 from oms.sales.lines import LineSpec
@@ -216,9 +216,7 @@ def orders_list(request, query: Query[OrderListQuery]):
     filters = OrderFilter(**query.dict(exclude={"cursor", "limit"}))
     custom = {k: v for k, v in request.GET.items() if k.startswith("cf_")}
     by = "created_at" if query.created_from or query.created_to else None  # walk the created_at index
-    items, next_cursor = paginate(order_list(filters=filters, custom=custom), cursor=query.cursor,
-                                  limit=query.limit, by=by)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(order_list(filters=filters, custom=custom), cursor=query.cursor, limit=query.limit, by=by)
 
 
 @router.get("/orders/{number}", response=OrderOut)

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.http import HttpResponse
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.errors import Conflict
 from oms.core.schemas import AmountIn
 from oms.sales.selectors import order_get
@@ -171,8 +171,7 @@ def shipments_create(request, payload: ShipmentIn,
 def shipments_list(request, query: Query[ShipmentListQuery]):
     require_perm(request, "shipping.view_shipment")
     filters = ShipmentFilter(**query.dict(exclude={"cursor", "limit"}))
-    items, next_cursor = paginate(shipment_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(shipment_list(filters=filters), cursor=query.cursor, limit=query.limit)
 
 
 @router.get("/shipments/{ref}", response=ShipmentOut)

@@ -6,7 +6,7 @@ from datetime import date, datetime, timezone
 
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, paginate, require_perm
+from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.money import to_decimal
 from oms.trading.api.schemas import (
     AllocationIn, AllocationOut, CancelIn, ExecutionPage, OrderEventOut, OrderIn, OrderOut, OrderPage, PositionOut,
@@ -74,8 +74,7 @@ class OrderListQuery(Schema):
 def orders_index(request, query: Query[OrderListQuery]):
     require_perm(request, "trading.view_tradingorder")
     filters = OrderFilter(**query.dict(exclude={"cursor", "limit"}))
-    items, next_cursor = paginate(orders_list(filters=filters), cursor=query.cursor, limit=query.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(orders_list(filters=filters), cursor=query.cursor, limit=query.limit)
 
 
 @router.get("/trading/orders/{number}", response=OrderOut)
@@ -138,8 +137,7 @@ def executions_index(request, query: Query[ExecutionQuery]):
     require_perm(request, "trading.view_execution")
     qs = executions_list(account=query.account, order=query.order, trade_date=query.trade_date,
                          fills_only=not query.all_reports)
-    items, next_cursor = paginate(qs, cursor=query.cursor, limit=query.limit)
-    return {"items": items, "next_cursor": next_cursor}
+    return page_of(qs, cursor=query.cursor, limit=query.limit)
 
 
 class PositionQuery(Schema):
