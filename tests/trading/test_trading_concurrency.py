@@ -79,4 +79,7 @@ def test_kill_switch_racing_new_orders_leaves_none_working(venue):
     results = race(10, client)
     assert not [r for r in results if isinstance(r, str) and r.startswith("error")], results
     left = set(TradingOrder.objects.filter(account=venue.alice).values_list("status", flat=True))
-    assert left <= {"pending_cancel", "denied"}, left
+    # No order left working: refused by the switch, or caught by it. An order the switch caught before its
+    # routing pass ever sent it is cancelled at once ("canceled"); one already at the venue waits for the
+    # venue's answer ("pending_cancel"). Which of the two depends on the race, both are safe.
+    assert left <= {"pending_cancel", "canceled", "denied"}, left
