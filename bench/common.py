@@ -38,6 +38,7 @@ def seed(n_products: int = 50) -> str:
     from decimal import Decimal  # noqa: PLC0415
 
     from django.contrib.auth import get_user_model  # noqa: PLC0415
+    from django.contrib.auth.models import Group, Permission  # noqa: PLC0415
 
     from oms.catalog.services import price_list_create, product_create, tax_category_create, unit_create  # noqa
     from oms.core.services.tokens import token_create  # noqa: PLC0415
@@ -55,7 +56,13 @@ def seed(n_products: int = 50) -> str:
         items.append({"product": product.sku, "price": f"{10 + i % 90}.{i % 100:02d}"})
     price_list_create(name="Bench USD", currency="USD", items=items)
     get_user_model().objects.create_superuser(username="bench", password="bench-bench")
-    return token_create(username="bench")[1]
+    # The API load runs as an integration user whose rights come from a group, as in production
+    # (a superuser skips the permission lookup).
+    clerk = get_user_model().objects.create_user(username="bench-clerk", password="bench-bench")
+    group = Group.objects.create(name="bench integration")
+    group.permissions.set(Permission.objects.filter(content_type__app_label="sales"))
+    clerk.groups.add(group)
+    return token_create(username="bench-clerk")[1]
 
 
 def percentiles(samples: list[float]) -> dict[str, float]:
@@ -116,3 +123,36 @@ def print_results(rows: list[tuple[str, int, float, float, str, bool | None]]) -
     for name, n, p50, p95, target, passed in rows:
         result = "-" if passed is None else "PASS" if passed else "MISS"
         print(f"{name:<36} {n:>4} {p50:>9.1f} {p95:>9.1f}  {target:<14} {result}")
+
+
+def cpu_snapshot() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) so far of every process on the machine, by pid: (role, seconds).
+    The role is "postgres" for the database's processes, else the process's command name."""
+    tick = os.sysconf("SC_CLK_TCK")
+    snapshot = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+            owner = Path(f"/proc/{entry}").stat().st_uid
+        except OSError:
+            continue  # the process ended while we looked
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        role = "postgres" if owner != 0 and name.startswith("postgres") else name
+        snapshot[int(entry)] = (role, (int(fields[11]) + int(fields[12])) / tick)
+    return snapshot
+
+
+def cpu_used(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]],
+             groups: dict[str, set[int] | str]) -> dict[str, float]:
+    """CPU seconds used between two snapshots, per group; a group is a set of pids or a role name.
+    A process that ended in between is not counted (the benchmarks keep their processes alive)."""
+    used = dict.fromkeys(groups, 0.0)
+    for pid, (role, seconds) in after.items():
+        spent = seconds - before.get(pid, (role, 0.0))[1]
+        for group, members in groups.items():
+            if (pid in members) if isinstance(members, set) else role == members:
+                used[group] += spent
+    return used

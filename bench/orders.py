@@ -21,7 +21,8 @@ import sys
 import time
 import uuid
 
-from common import BIN, DEFAULT_URL, django_setup, fresh_database, percentiles, pgbench_tps, seed, wait_for
+from common import (BIN, DEFAULT_URL, cpu_snapshot, cpu_used, django_setup, fresh_database, percentiles, pgbench_tps,
+                    seed, wait_for)
 
 N_PRODUCTS = 50
 
@@ -65,7 +66,15 @@ async def client(port: int, token: str, stop_at: float, latencies: list, errors:
     writer.close()
 
 
-def load(port: int, token: str, clients: int, seconds: float, rate_per_client: float | None = None) -> dict:
+def workers_of(server_pid: int) -> set[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(server_pid)], capture_output=True, text=True).stdout
+    return {int(pid) for pid in out.split()}
+
+
+def load(port: int, token: str, clients: int, seconds: float, rate_per_client: float | None = None,
+         server_pid: int | None = None) -> dict:
+    """Runs the load; with server_pid, also the CPU milliseconds per order of the server's workers,
+    PostgreSQL and this load generator (every other process on the machine as "other")."""
     latencies: list[float] = []
     errors: list[str] = []
 
@@ -74,36 +83,60 @@ def load(port: int, token: str, clients: int, seconds: float, rate_per_client: f
         await asyncio.gather(*(client(port, token, stop_at, latencies, errors, rate_per_client)
                                for _ in range(clients)))
 
+    before = cpu_snapshot()
     started = time.perf_counter()
     asyncio.run(main())
     elapsed = time.perf_counter() - started
-    return {"clients": clients, "orders_s": len(latencies) / elapsed, "errors": len(errors),
+    cpu = {}
+    if server_pid:
+        groups = {"workers": workers_of(server_pid), "postgres": "postgres", "loadgen": {os.getpid()}}
+        after = cpu_snapshot()
+        used = cpu_used(before, after, groups)
+        total = sum(cpu_used(before, after, {"all": set(after)}).values())
+        used["other"] = total - sum(used.values())
+        cpu = {k: v * 1000 / max(len(latencies), 1) for k, v in used.items()}
+    return {"clients": clients, "orders_s": len(latencies) / elapsed, "errors": len(errors), "cpu": cpu,
             "sample_error": errors[0] if errors else "", **{k: v * 1000 for k, v in percentiles(latencies).items()}}
 
 
-def service_worker(url: str, seconds: float, queue) -> None:
+def cpu_text(cpu: dict) -> str:
+    return " ".join(f"{k} {v:.1f}" for k, v in cpu.items())
+
+
+def service_worker(url: str, seconds: float, queue, go, finished) -> None:
+    os.environ.setdefault("OMS_AUDIT_SEAL", "background")  # as `oms serve` runs: a sealing thread per process
     django_setup(url)
     from oms.sales.lines import LineSpec  # noqa: PLC0415 - Django must be set up first
     from oms.sales.services import OrderSpec, order_create  # noqa: PLC0415
 
+    queue.put("ready")
+    go.wait()
     rng, done, stop_at = random.Random(), 0, time.perf_counter() + seconds
     while time.perf_counter() < stop_at:
         lines = [LineSpec(sku=f"P{s:05d}", quantity=str(rng.randint(1, 3))) for s in rng.sample(range(N_PRODUCTS), 3)]
         order_create(spec=OrderSpec(customer="BENCH", lines=lines), confirm=True)
         done += 1
     queue.put(done)
+    finished.wait()  # stay alive until the parent has read this process's CPU time
 
 
-def service_layer(url: str, processes: int, seconds: float) -> float:
+def service_layer(url: str, processes: int, seconds: float) -> tuple[float, dict]:
+    """(orders/s, CPU ms per order of the service processes and of PostgreSQL)."""
     ctx = multiprocessing.get_context("spawn")  # a forked child would share the parent's DB connection
-    queue = ctx.Queue()
-    procs = [ctx.Process(target=service_worker, args=(url, seconds, queue)) for _ in range(processes)]
+    queue, go, finished = ctx.Queue(), ctx.Event(), ctx.Event()
+    procs = [ctx.Process(target=service_worker, args=(url, seconds, queue, go, finished)) for _ in range(processes)]
     for p in procs:
         p.start()
+    for _ in procs:
+        queue.get()
+    before = cpu_snapshot()
+    go.set()
     total = sum(queue.get() for _ in procs)
+    used = cpu_used(before, cpu_snapshot(), {"services": {p.pid for p in procs}, "postgres": "postgres"})
+    finished.set()
     for p in procs:
         p.join()
-    return total / seconds
+    return total / seconds, {k: v * 1000 / max(total, 1) for k, v in used.items()}
 
 
 def statements_per_order(token: str) -> tuple[int, int]:
@@ -141,14 +174,15 @@ def main() -> None:
     parser.add_argument("--pgbench-seconds", type=int, default=30)
     args = parser.parse_args()
 
-    tps = pgbench_tps(args.pgbench_seconds)
+    tps = pgbench_tps(args.pgbench_seconds) if args.pgbench_seconds else float("nan")  # 0: skip (quick runs)
     fresh_database(args.db)
     django_setup(args.db)
     token = seed(N_PRODUCTS)
     statements_per_order(token)  # the first order also creates the number series and its counter
     placed, sealing = statements_per_order(token)
     print(f"SQL statements per placed order (3 lines, via the API): {placed} (+ BEGIN/COMMIT); "
-          f"audit sealing after commit: {sealing}")
+          f"audit sealing: {sealing} per seal (after each commit, or per batch of commits with "
+          "OMS_AUDIT_SEAL=background, as `oms serve` and the service-layer run below use)")
 
     env = {**os.environ, "OMS_DATABASE_URL": args.db, "OMS_WORKERS": str(args.workers),
            "OMS_THREADS": str(args.threads), "PORT": str(args.port), "OMS_ACCESS_LOG": "0"}
@@ -158,12 +192,13 @@ def main() -> None:
         wait_for(f"http://127.0.0.1:{args.port}/health")
         load(args.port, token, 2, 3)  # warm-up
         print(f"\nHTTP API, gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL:")
-        print(f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio")
+        print(f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio"
+              "   CPU ms per order")
         best = None
         for clients in [int(c) for c in args.clients.split(",")]:
-            r = load(args.port, token, clients, args.duration)
+            r = load(args.port, token, clients, args.duration, server_pid=server.pid)
             print(f"{r['clients']:>7} {r['orders_s']:>9.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
-                  f"{r['errors']:>6}  {r['orders_s'] / tps:.4f} {r['sample_error']}")
+                  f"{r['errors']:>6}  {r['orders_s'] / tps:.4f}  {cpu_text(r['cpu'])} {r['sample_error']}")
             best = r if best is None or r["orders_s"] > best["orders_s"] else best
         rate = best["orders_s"] * 0.8
         r = load(args.port, token, best["clients"], args.duration, rate_per_client=rate / best["clients"])
@@ -175,9 +210,9 @@ def main() -> None:
         server.terminate()
         server.wait()
 
-    per_s = service_layer(args.db, args.service_procs, args.duration)
+    per_s, cpu = service_layer(args.db, args.service_procs, args.duration)
     print(f"\nservice layer in-process ({args.service_procs} processes, no HTTP): {per_s:.1f} orders/s, "
-          f"ratio {per_s / tps:.4f}")
+          f"ratio {per_s / tps:.4f}; CPU ms per order: {cpu_text(cpu)}")
     print(f"\npgbench {tps:.0f} tps; best HTTP {best['orders_s']:.1f} orders/s = {best['orders_s'] / tps:.1%} "
           f"(target 15%); service layer = {per_s / tps:.1%} (target 30%)")
 

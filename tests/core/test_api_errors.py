@@ -3,6 +3,7 @@
 import base64
 
 import pytest
+from django.contrib.auth.models import Group
 from openapi_spec_validator import validate
 
 from oms.core.models import AuditRecord, Company
@@ -222,3 +223,13 @@ def test_request_id_is_generated_when_not_sent(api):
 def test_an_overlong_request_id_is_cut(api):
     response = api.get("company", headers={"X-Request-ID": "r" * 500})
     assert response["X-Request-ID"] == "r" * 64
+
+
+def test_a_permission_taken_away_applies_to_the_next_request_of_the_same_token(make_api):
+    """Permissions travel with the token lookup of each request; nothing is cached between requests."""
+    viewer = make_api("viewer", ["parties.view_party"])
+    assert viewer.get("customers").status_code == 200
+    Group.objects.get(name="group-viewer").permissions.clear()
+    response = viewer.get("customers")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "permission_denied"

@@ -1,5 +1,6 @@
 """The audit trail: append-only, hash-chained, and any edit or cut is detected."""
 
+import time
 from datetime import datetime, timedelta, timezone
 from io import StringIO
 
@@ -226,3 +227,58 @@ def test_one_seal_after_commit_however_many_records_a_transaction_writes(django_
         audit_record(action="test.two", object_type="test.thing", object_id=2)
     assert len(callbacks) == 1
     assert not AuditRecord.objects.filter(seq__isnull=True).exists()
+
+
+@pytest.fixture
+def background_sealer(settings, monkeypatch):
+    """OMS_AUDIT_SEAL=background with a sealer of the test's own, stopped (connection closed) after it."""
+    settings.OMS_AUDIT_SEAL, settings.OMS_AUDIT_SEAL_DELAY_MS = "background", 20
+    sealer = audit_service.BackgroundSealer()
+    monkeypatch.setattr(audit_service, "_sealer", sealer)
+    seals = []
+    real_seal = audit_service.audit_seal
+    monkeypatch.setattr(audit_service, "audit_seal", lambda **kw: seals.append(real_seal(**kw)) or seals[-1])
+    monkeypatch.setattr(audit_service, "audit_seal_quietly", lambda: pytest.fail("the committing thread sealed"))
+    yield seals
+    sealer.stop()
+
+
+def wait_until_sealed(timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while AuditRecord.objects.filter(seq__isnull=True).exists():
+        assert time.monotonic() < deadline, "the background sealer did not seal the committed records"
+        time.sleep(0.02)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_chains_what_the_requests_committed_in_fewer_transactions(background_sealer):
+    committed = []
+    for i in range(30):
+        with transaction.atomic():
+            committed.append(audit_record(action="test.background", object_type="test.thing", object_id=i))
+    wait_until_sealed()
+    chained = list(AuditRecord.objects.filter(pk__in=[r.pk for r in committed]).order_by("seq"))
+    assert [r.pk for r in chained] == [r.pk for r in committed]  # commit order = chain order here
+    assert all(b.prev_hash == a.hash for a, b in zip(chained, chained[1:]))
+    assert audit_verify().ok
+    # The 30 commits woke one thread, which sealed them in batches, not one transaction per commit.
+    assert 1 <= len([n for n in background_sealer if n]) < 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_seals_what_is_committed_after_an_earlier_batch(background_sealer):
+    with transaction.atomic():
+        first = audit_record(action="test.first", object_type="test.thing", object_id=1)
+    wait_until_sealed()
+    with transaction.atomic():
+        second = audit_record(action="test.second", object_type="test.thing", object_id=2)
+    wait_until_sealed()
+    a, b = AuditRecord.objects.get(pk=first.pk), AuditRecord.objects.get(pk=second.pk)
+    assert b.seq == a.seq + 1 and b.prev_hash == a.hash
+
+
+def test_a_transaction_wakes_the_sealer_once_and_only_when_it_commits(background_sealer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        audit_record(action="test.one", object_type="test.thing", object_id=1)
+        audit_record(action="test.two", object_type="test.thing", object_id=2)
+    assert callbacks == [audit_service._wake_sealer]  # one wake-up, run only if the transaction commits

@@ -22,7 +22,7 @@ take bulk_create's own statement).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import AutoField, Field, Model
@@ -156,11 +156,14 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
     return converted
 
 
-def select_related_where(model: type[Model], related: Sequence[str], where: str, params: Sequence) -> list[Model]:
+def select_related_where(model: type[Model], related: Sequence[str], where: str, params: Sequence,
+                         annotations: Mapping[str, str] | None = None) -> list[Model]:
     """Instances of ``model`` with the named forward foreign keys loaded, as
     ``model.objects.select_related(*related).filter(...)`` gives them, from one plain query.
-    ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT).
-    For reads on every request whose QuerySet compilation cost more CPU than the query itself."""
+    ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT);
+    ``annotations`` (attribute name: SQL expression, without parameters) become attributes of each
+    instance, with the database's raw value. For reads on every request whose QuerySet compilation
+    cost more CPU than the query itself."""
     qn = connection.ops.quote_name
     parts = [(model, None, list(model._meta.concrete_fields))]
     joins = []
@@ -170,7 +173,8 @@ def select_related_where(model: type[Model], related: Sequence[str], where: str,
         parts.append((target, fk, list(target._meta.concrete_fields)))
         joins.append(f" LEFT JOIN {qn(target._meta.db_table)} t{i} ON t{i}.{qn(target._meta.pk.column)}"
                      f" = t0.{qn(fk.column)}")
-    columns = ", ".join(f"t{i}.{qn(f.column)}" for i, (_, _, fields) in enumerate(parts) for f in fields)
+    columns = ", ".join([f"t{i}.{qn(f.column)}" for i, (_, _, fields) in enumerate(parts) for f in fields]
+                        + [f"({expression})" for expression in (annotations or {}).values()])
     sql = f"SELECT {columns} FROM {qn(model._meta.db_table)} t0{''.join(joins)} WHERE {where}"
     rows = fetch_as([f for _, _, fields in parts for f in fields], sql, params)
     found = []
@@ -183,5 +187,7 @@ def select_related_where(model: type[Model], related: Sequence[str], where: str,
         obj = objs[0]
         for (_, fk, _), rel in zip(parts[1:], objs[1:], strict=True):
             setattr(obj, fk.name, rel if getattr(obj, fk.attname) is not None else None)
+        for name, value in zip(annotations or {}, row[start:], strict=True):
+            setattr(obj, name, value)
         found.append(obj)
     return found

@@ -1,19 +1,26 @@
 """The audit trail: an append-only, hash-chained record of every state change.
 
 Each record's hash covers its own fields and the previous record's hash, so editing or deleting
-any row breaks the chain at that row. The chain head is a single row locked while a record is
-appended; services append their audit record as their last write so that lock is held briefly.
+any row breaks the chain at that row. Records are inserted unchained by the transaction that makes
+the change; sealing chains them in id order after commit, under the single chain-head row: right
+after each commit (``OMS_AUDIT_SEAL=commit``, the default), or by a background thread per process
+that seals the records of many requests at once (``background``, what ``oms serve`` uses: a record
+is then unsealed for about ``OMS_AUDIT_SEAL_DELAY_MS``). ``oms audit verify`` seals what is pending.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import json
+import logging
+import os
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
@@ -97,11 +104,14 @@ def audit_rows(*, entries: list[AuditEntry], actor: Actor | None = None) -> list
 
 
 def audit_seal_after_commit() -> None:
-    """Chain this transaction's records right after it commits. One seal per transaction is
-    enough: it chains every record committed so far."""
+    """Chain this transaction's records once it commits: right after the commit, in this thread
+    (``OMS_AUDIT_SEAL=commit``, the default), or by this process's background sealer, which seals
+    the records of many requests at once (``background``, what ``oms serve`` uses). One seal per
+    transaction is enough: it chains every record committed so far."""
+    hook = _wake_sealer if settings.OMS_AUDIT_SEAL == "background" else audit_seal_quietly
     pending = getattr(connection, "run_on_commit", [])
-    if not any(entry[1] is audit_seal_quietly for entry in pending):
-        transaction.on_commit(audit_seal_quietly)
+    if not any(entry[1] is hook for entry in pending):
+        transaction.on_commit(hook)
 
 
 def _lock_head() -> tuple[int, str] | None:
@@ -214,3 +224,55 @@ def audit_verify(*, batch_size: int = 5000) -> VerifyResult:
     if unsealed:
         problems.append(f"{unsealed} record(s) are not sealed into the chain (a sealer is running; verify again)")
     return VerifyResult(ok=not problems, checked=checked, problems=problems)
+
+
+class BackgroundSealer:
+    """A thread that seals on request, started lazily in the process that first needs it (so a
+    forked web worker starts its own). It waits OMS_AUDIT_SEAL_DELAY_MS after a wake-up so that
+    the records of the requests committing meanwhile are sealed by the same short transaction."""
+
+    def __init__(self) -> None:
+        self._wanted = threading.Event()
+        self._pid: int | None = None
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._start_lock = threading.Lock()
+
+    def wake(self) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        self._wanted.set()
+
+    def stop(self) -> None:
+        """Seal what is pending, end the thread and close its connection (tests; shutdown)."""
+        self._stopping = True
+        self._wanted.set()
+        if self._thread is not None and self._pid == os.getpid():
+            self._thread.join()
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._pid != os.getpid():
+                self._wanted, self._stopping = threading.Event(), False
+                self._thread = threading.Thread(target=self._run, name="oms-audit-sealer", daemon=True)
+                self._thread.start()
+                self._pid = os.getpid()
+
+    def _run(self) -> None:
+        while not self._stopping:
+            self._wanted.wait()
+            time.sleep(settings.OMS_AUDIT_SEAL_DELAY_MS / 1000)
+            self._wanted.clear()
+            try:
+                audit_seal()
+            except DatabaseError:
+                log.exception("background audit sealing failed; the records stay unsealed until the next seal")
+                connection.close()  # the next seal opens a fresh connection
+        connection.close()
+
+
+_sealer = BackgroundSealer()
+
+
+def _wake_sealer() -> None:
+    _sealer.wake()

@@ -25,6 +25,8 @@ class Command(BaseCommand):
         argv = [sys.executable, "-m", "gunicorn", "oms.wsgi:application", "--bind", f"{host}:{port}",
                 "--workers", str(workers), "--threads", str(threads),
                 "--timeout", "60", "--graceful-timeout", "20"]
+        # Production: the workers leave audit sealing to a background thread each, in batches.
+        os.environ.setdefault("OMS_AUDIT_SEAL", "background")
         if os.environ.get("OMS_ACCESS_LOG", "1") == "1":
             argv += ["--access-logfile", "-"]
         os.execv(sys.executable, argv)
