@@ -194,16 +194,19 @@ def main() -> None:
         print(f"\nHTTP API, gunicorn {args.workers} workers x {args.threads} threads, PostgreSQL:")
         print(f"{'clients':>7} {'orders/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>6}  ratio"
               "   CPU ms per order")
-        best = None
+        best, results = None, []
         for clients in [int(c) for c in args.clients.split(",")]:
             r = load(args.port, token, clients, args.duration, server_pid=server.pid)
+            results.append(r)
             print(f"{r['clients']:>7} {r['orders_s']:>9.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['p99']:>8.1f} "
                   f"{r['errors']:>6}  {r['orders_s'] / tps:.4f}  {cpu_text(r['cpu'])} {r['sample_error']}")
             best = r if best is None or r["orders_s"] > best["orders_s"] else best
         rate = best["orders_s"] * 0.8
-        r = load(args.port, token, best["clients"], args.duration, rate_per_client=rate / best["clients"])
-        print(f"at 80% of peak ({rate:.0f} orders/s offered): {r['orders_s']:.1f} orders/s, p50 {r['p50']:.1f} ms, "
-              f"p99 {r['p99']:.1f} ms, errors {r['errors']}")
+        # The fewest clients that reached this rate unpaced: more would only queue in the server's backlog.
+        clients = min(r["clients"] for r in results if r["orders_s"] >= rate)
+        r = load(args.port, token, clients, args.duration, rate_per_client=rate / clients)
+        print(f"at 80% of peak ({rate:.0f} orders/s offered by {clients} clients): {r['orders_s']:.1f} orders/s, "
+              f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}")
         rss = subprocess.run(["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
         print(f"peak memory per worker (RSS now): {max(int(x) for x in rss.split()) / 1024:.0f} MiB")
     finally:

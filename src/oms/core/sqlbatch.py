@@ -25,6 +25,7 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import models
 from django.db.models import AutoField, Field, Model
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
@@ -46,6 +47,36 @@ def _insert_shape(model: type[Model]) -> tuple[tuple[Field, ...], str, bool]:
     return fields, head, not any(hasattr(f, "get_placeholder") for f in fields)
 
 
+# Field classes whose preparation returns a value of the matching Python type unchanged (Django's
+# CharField, IntegerField... get_db_prep_save of a str, an int, a bool): such values skip the call.
+# Exact classes only: a subclass may prepare differently. A foreign key prepares as its target field.
+_PASS_THROUGH = {models.CharField: str, models.TextField: str, models.SlugField: str, models.EmailField: str,
+                 models.IntegerField: int, models.BigIntegerField: int, models.PositiveIntegerField: int,
+                 models.PositiveSmallIntegerField: int, models.SmallIntegerField: int, models.BigAutoField: int,
+                 models.AutoField: int, models.BooleanField: bool}
+
+
+def _pass_through_type(field: Field) -> type | None:
+    target = field.target_field if type(field) is models.ForeignKey else field
+    return _PASS_THROUGH.get(type(target))
+
+
+@functools.cache
+def _value_readers(model: type[Model]) -> tuple[tuple[Field, str, bool, type | None], ...]:
+    """Per field an INSERT writes: (field, attname, whether it has its own pre_save (auto_now...),
+    the value type its preparation passes through unchanged, or None)."""
+    fields = _insert_shape(model)[0]
+    return tuple((f, f.attname, type(f).pre_save is not Field.pre_save, _pass_through_type(f)) for f in fields)
+
+
+def _prepared_row(obj: Model, readers, db) -> list:
+    row = []
+    for field, attname, own_pre_save, passes in readers:
+        value = field.pre_save(obj, True) if own_pre_save else getattr(obj, attname)
+        row.append(value if passes is not None and type(value) is passes else field.get_db_prep_save(value, db))
+    return row
+
+
 def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> Statement:
     """The INSERT of ``objs`` (unsaved rows of one model, without primary keys), as ``bulk_create``
     would write them; with ``returning_pk`` it returns their new ids in the order of ``objs``."""
@@ -61,13 +92,14 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
         return sql, list(params)
     # What the insert compiler does for plain values (pre_save: auto_now and the like; then the
     # field's preparation for this database), without building a query per call.
-    rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
-    if plain and not any(hasattr(v, "resolve_expression") for row in rows for v in row):
-        db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
-        params = [f.get_db_prep_save(v, connection=db) for row in rows for f, v in zip(fields, row)]
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
+    if plain and not any(hasattr(getattr(obj, f.attname), "resolve_expression") for obj in objs for f in fields):
+        readers = _value_readers(model)
+        params = [value for obj in objs for value in _prepared_row(obj, readers, db)]
         one = "(" + ", ".join("%s" for _ in fields) + ")"
-        sql = head + ", ".join(one for _ in rows)
+        sql = head + ", ".join(one for _ in objs)
     else:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
+        rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
         query = InsertQuery(model)
         query.insert_values(list(fields), objs)
         compiler = query.get_compiler(connection=connection)
@@ -132,15 +164,21 @@ def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) 
             obj._state.db = connection.alias
 
 
+@functools.lru_cache(maxsize=512)
+def _converters(fields: tuple[Field, ...], db) -> list[tuple[int, object, list]]:
+    """(column index, column, converter functions) of the columns that need converting: the same for
+    every call with these fields on this connection (each thread has its own), so worked out once."""
+    columns = [f.get_col(f.model._meta.db_table) for f in fields]
+    converters = [(i, c, db.ops.get_db_converters(c) + c.get_db_converters(db)) for i, c in enumerate(columns)]
+    return [(i, c, fns) for i, c, fns in converters if fns]
+
+
 def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]:
     """Rows of a hand-written SELECT whose columns are ``fields`` (in order), each value converted
     by the same database converters the ORM applies (SQLite's numbers to Decimal, text to date,
     0/1 to bool...): the ORM's results without compiling a QuerySet on every call."""
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
-    columns = [f.get_col(f.model._meta.db_table) for f in fields]
-    converters = [(i, c, db.ops.get_db_converters(c) + c.get_db_converters(db))
-                  for i, c in enumerate(columns)]
-    converters = [(i, c, fns) for i, c, fns in converters if fns]
+    converters = _converters(tuple(fields), db)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
