@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from oms.core.errors import DomainError, NotFound
 from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.sqlbatch import select_related_where
 from oms.trading.gateway import CancelRejectUpdate, OrderUpdate, cancel_rejects_listeners, order_updates_listeners
 from oms.trading.models import OrderEvent, TradingAccount, TradingOrder
 
@@ -48,10 +49,13 @@ def utc_now() -> datetime:
 
 
 def account_get(code: str, *, lock: bool = False, error: type[DomainError] = OrderRejected) -> TradingAccount:
-    qs = TradingAccount.objects.select_related("default_venue")
-    if lock:  # the account's row only: the default venue's row is the routing dispatcher's lock
-        qs = qs.select_for_update(of=("self",))
-    account = qs.filter(code=code, active=True).order_by("pk").first()
+    """The active account with its default venue (one plain query: every order runs it); with ``lock``,
+    the account's row only is locked: the default venue's row is the routing dispatcher's lock."""
+    where = "t0.code = %s AND t0.active ORDER BY t0.id LIMIT 1"
+    if lock and connection.features.has_select_for_update:
+        where += " " + connection.ops.for_update_sql(of=("t0",))
+    found = select_related_where(TradingAccount, ["default_venue"], where, [code])
+    account = found[0] if found else None
     if account is None:
         raise error(f"No active trading account {code!r}", field="account", code="unknown_account")
     return account

@@ -16,17 +16,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import DecimalField, Exists, F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, Sum
 
 from oms.core.money import to_decimal
 from oms.core.services.numbering import number_allocate
+from oms.core.sqlbatch import select_related_where
 from oms.trading.gateway import CancelRequest, NewOrder, ReplaceRequest
 from oms.trading.models import (
-    Execution, Instrument, KillSwitch, OrderRequest, Position, Restriction, RiskLimit, TradingAccount, TradingOrder,
-    Venue,
+    Execution, Instrument, OrderRequest, RiskLimit, TradingAccount, TradingOrder, Venue,
 )
-from oms.trading.models.reference import QTY
 from oms.trading.risk import Denial, Limits, RiskFacts, risk_evaluate
+from oms.trading.selectors import standing_facts
 from oms.trading.services.common import CancelRejected, Journal, OrderRejected, account_get, order_lock, utc_now
 from oms.trading.services.reference import LIMIT_FIELDS, instrument_get
 from oms.trading.services.routing import routing_dispatch
@@ -37,7 +37,6 @@ S = OrdStatus
 DOC_TYPE = "trading.order"
 DEFAULT_FORMAT = "TO-{YYYY}-{seq:07d}"
 ZERO = Decimal(0)
-QTY_FIELD = DecimalField(max_digits=QTY["max_digits"], decimal_places=QTY["decimal_places"])
 
 
 def rules_of(instrument: Instrument | None) -> InstrumentRules | None:
@@ -64,35 +63,11 @@ def _decimal(value, field: str, *, places: int = 8, error: type = OrderRejected)
 
 def limits_for(account: TradingAccount) -> Limits:
     """The account's own limits, else the firm-wide ones (one query)."""
-    rows = sorted(RiskLimit.objects.filter(Q(account=account) | Q(account__isnull=True)),
+    rows = sorted(select_related_where(RiskLimit, [], "t0.account_id = %s OR t0.account_id IS NULL", [account.pk]),
                   key=lambda r: r.account_id is None)
     if not rows:
         return Limits()
     return Limits(**{name: getattr(rows[0], name) for name in LIMIT_FIELDS})
-
-
-def _standing(account: TradingAccount, instrument: Instrument, *, needs_position: bool,
-              exclude_order: TradingOrder | None) -> dict:
-    """In one query (read after the account's lock): kill switches and restrictions that apply, and, when a
-    check needs them, the position and the quantity still open on the account's working orders."""
-    columns = {
-        "kill_firm": Exists(KillSwitch.objects.filter(account__isnull=True, active=True)),
-        "kill_own": Exists(KillSwitch.objects.filter(account=OuterRef("pk"), active=True)),
-        "restricted_firm": Exists(Restriction.objects.filter(account__isnull=True, instrument=instrument)),
-        "restricted_own": Exists(Restriction.objects.filter(account=OuterRef("pk"), instrument=instrument)),
-    }
-    if needs_position:
-        columns["position"] = Subquery(Position.objects.filter(account=OuterRef("pk"), instrument=instrument)
-                                       .values("quantity")[:1], output_field=QTY_FIELD)
-        working = (TradingOrder.objects.filter(account=OuterRef("pk"), instrument=instrument,
-                                               status__in=sorted(WORKING))
-                   .exclude(block_id__gt="").order_by())
-        if exclude_order is not None:
-            working = working.exclude(pk=exclude_order.pk)
-        for name, sides in (("working_buy", Q(side="buy")), ("working_sell", ~Q(side="buy"))):
-            columns[name] = Subquery(working.filter(sides).values("account").annotate(open=Sum("leaves_qty"))
-                                     .values("open")[:1], output_field=QTY_FIELD)
-    return TradingAccount.objects.filter(pk=account.pk).annotate(**columns).values(*columns).get()
 
 
 def _scope(firm: bool, own: bool) -> str | None:
@@ -110,7 +85,8 @@ def risk_facts(*, account: TradingAccount, instrument: Instrument, side: str, or
     """Load what the risk checks need, and only that (an unset limit costs no query)."""
     limits = limits_for(account)
     needs_position = side == "sell" or limits.max_position is not None
-    standing = _standing(account, instrument, needs_position=needs_position, exclude_order=exclude_order)
+    standing = standing_facts(account_id=account.pk, instrument_id=instrument.pk, needs_position=needs_position,
+                              exclude_order_id=exclude_order.pk if exclude_order is not None else None)
     traded = ZERO
     if limits.max_daily_value is not None:
         traded = Execution.objects.filter(account=account, is_fill=True, status=Execution.Status.ACTIVE,

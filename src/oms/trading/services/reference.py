@@ -11,6 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from oms.core.errors import Conflict, DomainError, NotFound
 from oms.core.money import is_known_currency, to_decimal
 from oms.core.services.audit import audit_record
+from oms.core.sqlbatch import select_related_where
 from oms.parties.models import Party
 from oms.trading.models import Instrument, Restriction, RiskLimit, TradingAccount, Venue
 from oms.trading.positions import METHODS
@@ -96,8 +97,11 @@ def instrument_create(*, symbol: str, name: str, currency: str, tick_size, lot_s
 
 
 def instrument_get(ref: str) -> Instrument | None:
-    """By symbol or ISIN."""
-    return Instrument.objects.filter(symbol=ref).first() or Instrument.objects.filter(isin=ref).first()
+    """By symbol, else by ISIN (one plain query: every order runs it)."""
+    found = select_related_where(Instrument, [], "t0.symbol = %s OR t0.isin = %s "
+                                 "ORDER BY CASE WHEN t0.symbol = %s THEN 0 ELSE 1 END, t0.symbol LIMIT 1",
+                                 [ref, ref, ref])
+    return found[0] if found else None
 
 
 def instrument_update(*, instrument: Instrument, reference_price=None, halted: bool | None = None,
