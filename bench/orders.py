@@ -185,7 +185,8 @@ def main() -> None:
           "OMS_AUDIT_SEAL=background, as `oms serve` and the service-layer run below use)")
 
     env = {**os.environ, "OMS_DATABASE_URL": args.db, "OMS_WORKERS": str(args.workers),
-           "OMS_THREADS": str(args.threads), "PORT": str(args.port), "OMS_ACCESS_LOG": "0"}
+           "OMS_THREADS": str(args.threads), "PORT": str(args.port), "OMS_ACCESS_LOG": "0",
+           "OMS_DB_CONN_MAX_AGE": "600"}  # connections live through the run (their CPU is counted per process)
     server = subprocess.Popen([str(BIN / "oms"), "serve"], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:

@@ -135,6 +135,7 @@ def main() -> None:
     tps = pgbench_tps(args.pgbench_seconds) if args.pgbench_seconds else None
     if not args.keep:
         fresh_database(args.db)
+    os.environ.setdefault("OMS_AUDIT_SEAL", "background")  # as the production processes run
     django_setup(args.db)
     from django.db import connection  # noqa: PLC0415
 
