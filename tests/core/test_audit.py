@@ -282,3 +282,19 @@ def test_a_transaction_wakes_the_sealer_once_and_only_when_it_commits(background
         audit_record(action="test.one", object_type="test.thing", object_id=1)
         audit_record(action="test.two", object_type="test.thing", object_id=2)
     assert callbacks == [audit_service._wake_sealer]  # one wake-up, run only if the transaction commits
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_comes_back_when_another_process_held_the_chain_head(background_sealer, monkeypatch):
+    real_seal = audit_service.audit_seal
+    calls = []
+
+    def head_busy_the_first_time(**kw):
+        calls.append(1)
+        return 0 if len(calls) == 1 else real_seal(**kw)  # the first time, another sealer held the head
+
+    monkeypatch.setattr(audit_service, "audit_seal", head_busy_the_first_time)
+    with transaction.atomic():
+        audit_record(action="test.retry", object_type="test.thing", object_id=1)
+    wait_until_sealed()  # without another commit to wake it
+    assert len(calls) >= 2

@@ -265,9 +265,15 @@ class BackgroundSealer:
             self._wanted.clear()
             try:
                 audit_seal()
-            except DatabaseError:
+                # Another process may have held the chain head (its seal did not see our records):
+                # come back after the delay rather than wait for the next commit to wake us.
+                if AuditRecord.objects.filter(seq__isnull=True).exists():
+                    self._wanted.set()
+            except Exception:  # noqa: BLE001 - the thread must outlive any failure, or sealing stops for good
                 log.exception("background audit sealing failed; the records stay unsealed until the next seal")
                 connection.close()  # the next seal opens a fresh connection
+                time.sleep(1)  # the database may be down: retry, but not in a tight loop
+                self._wanted.set()
         connection.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 
@@ -41,7 +42,8 @@ def token_revoke(*, token: ApiToken) -> None:
         audit_record(action="token.revoked", object_type="core.apitoken", object_id=token.pk, changes={})
 
 
-def _permissions_sql() -> str:
+@functools.cache
+def _permissions_sql(vendor: str) -> str:
     """The token user's permissions ("app_label.codename", space-separated), granted directly or through
     groups: what Django's ModelBackend reads with two more queries on the request's first permission check."""
     user_model = get_user_model()
@@ -49,7 +51,7 @@ def _permissions_sql() -> str:
     user_groups = user_model.groups.through._meta.db_table
     group_perms = Group.permissions.through._meta.db_table
     joined = "ct.app_label || '.' || p.codename"
-    aggregate = f"string_agg({joined}, ' ')" if connection.vendor == "postgresql" else f"group_concat({joined}, ' ')"
+    aggregate = f"string_agg({joined}, ' ')" if vendor == "postgresql" else f"group_concat({joined}, ' ')"
     return (f"SELECT {aggregate} FROM {Permission._meta.db_table} p "
             f"JOIN {ContentType._meta.db_table} ct ON ct.id = p.content_type_id "
             f"WHERE p.id IN (SELECT permission_id FROM {user_perms} WHERE user_id = t0.user_id "
@@ -63,7 +65,7 @@ def token_authenticate(raw: str) -> ApiToken | None:
     # Every API request runs this: one plain query (select_related without compiling a QuerySet) that
     # also reads the user's permissions, so that checking them costs no query in this request.
     found = select_related_where(ApiToken, ["user"], "t0.key_hash = %s AND t0.revoked_at IS NULL", [_hash(raw)],
-                                 annotations={"permissions": _permissions_sql()})
+                                 annotations={"permissions": _permissions_sql(connection.vendor)})
     token = found[0] if found else None
     if token is None or not token.user.is_active:
         return None
