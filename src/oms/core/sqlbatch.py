@@ -66,14 +66,27 @@ def _value_readers(model: type[Model]) -> tuple[tuple[Field, str, bool, type | N
     """Per field an INSERT writes: (field, attname, whether it has its own pre_save (auto_now...),
     the value type its preparation passes through unchanged, or None)."""
     fields = _insert_shape(model)[0]
-    return tuple((f, f.attname, type(f).pre_save is not Field.pre_save, _pass_through_type(f)) for f in fields)
+    readers = []
+    for f in fields:
+        own_pre_save = type(f).pre_save is not Field.pre_save
+        readers.append((f, f.attname, own_pre_save, None if own_pre_save else _pass_through_type(f)))
+    return tuple(readers)
+
+
+class _NeedsCompiler(Exception):
+    """A value is an expression (a database default, F()...): the insert compiler's path writes it."""
 
 
 def _prepared_row(obj: Model, readers, db) -> list:
     row = []
     for field, attname, own_pre_save, passes in readers:
-        value = field.pre_save(obj, True) if own_pre_save else getattr(obj, attname)
-        row.append(value if passes is not None and type(value) is passes else field.get_db_prep_save(value, db))
+        value = getattr(obj, attname)
+        if passes is not None and type(value) is passes:
+            row.append(value)
+            continue
+        if hasattr(value, "resolve_expression"):
+            raise _NeedsCompiler
+        row.append(field.get_db_prep_save(field.pre_save(obj, True) if own_pre_save else value, db))
     return row
 
 
@@ -93,12 +106,14 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     # What the insert compiler does for plain values (pre_save: auto_now and the like; then the
     # field's preparation for this database), without building a query per call.
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
-    if plain and not any(hasattr(getattr(obj, f.attname), "resolve_expression") for obj in objs for f in fields):
+    try:
+        if not plain:
+            raise _NeedsCompiler
         readers = _value_readers(model)
         params = [value for obj in objs for value in _prepared_row(obj, readers, db)]
         one = "(" + ", ".join("%s" for _ in fields) + ")"
         sql = head + ", ".join(one for _ in objs)
-    else:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
+    except _NeedsCompiler:  # expressions (e.g. database defaults) or special placeholders: the compiler's own path
         rows = [[f.pre_save(obj, True) for f in fields] for obj in objs]
         query = InsertQuery(model)
         query.insert_values(list(fields), objs)
