@@ -84,6 +84,8 @@ def _database() -> dict:
             # (planning was a third of PostgreSQL's time per order). Behind a pooler that cannot keep
             # prepared statements, set OMS_DB_PREPARE_THRESHOLD=off.
             threshold = os.environ.get("OMS_DB_PREPARE_THRESHOLD", "5")
+            if threshold != "off" and not threshold.isdigit():
+                raise ImproperlyConfigured(f"OMS_DB_PREPARE_THRESHOLD must be a number or 'off', not {threshold!r}")
             db.setdefault("OPTIONS", {}).update(
                 server_side_binding=True, prepare_threshold=None if threshold == "off" else int(threshold))
         return db

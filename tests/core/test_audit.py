@@ -298,3 +298,11 @@ def test_background_sealer_comes_back_when_another_process_held_the_chain_head(b
         audit_record(action="test.retry", object_type="test.thing", object_id=1)
     wait_until_sealed()  # without another commit to wake it
     assert len(calls) >= 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_background_sealer_starts_again_after_it_was_stopped(background_sealer):
+    audit_service._sealer.stop()
+    with transaction.atomic():
+        audit_record(action="test.after_stop", object_type="test.thing", object_id=1)
+    wait_until_sealed()

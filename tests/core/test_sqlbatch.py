@@ -7,7 +7,8 @@ from django.db import connection
 from django.db.models import Value
 from django.test.utils import CaptureQueriesContext
 
-from oms.core.models import ApiToken, IdempotencyRecord, OutboxEvent
+from oms.core import sqlbatch
+from oms.core.models import ApiToken, AuditRecord, IdempotencyRecord, OutboxEvent
 from oms.core.sqlbatch import fetch_as, insert_together, select_related_where
 
 pytestmark = pytest.mark.django_db
@@ -66,3 +67,13 @@ def test_select_related_where_loads_like_select_related(django_user_model):
         assert loaded.user.username == "u1" and loaded.user.is_active is True
     assert len(queries) == 0
     assert select_related_where(ApiToken, ["user"], "t0.key_hash = %s", ["nope"]) == []
+
+
+def test_inserts_are_split_under_the_databases_parameter_limit():
+    """PostgreSQL binds at most 65,535 parameters to a statement (server-side binding), SQLite 999."""
+    fields = len(sqlbatch._insert_shape(AuditRecord)[0])
+    limit = sqlbatch.max_params()
+    rows = [AuditRecord(action="x", object_type="t", object_id="1") for _ in range(limit // fields + 5)]
+    chunks = sqlbatch._chunks(rows)
+    assert len(chunks) >= 2 and sum(map(len, chunks)) == len(rows)
+    assert all(len(chunk) * fields <= limit for chunk in chunks)

@@ -128,10 +128,24 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     return sql, params
 
 
+# PostgreSQL's protocol binds at most 65,535 parameters to one statement (we bind on the server: see settings).
+POSTGRES_MAX_PARAMS = 65535
+
+
+def max_params() -> int | None:
+    """How many parameters one statement may bind on this connection (None: no limit)."""
+    limit = connection.features.max_query_params  # SQLite: 999 (or its build's limit)
+    return POSTGRES_MAX_PARAMS if limit is None and connection.vendor == "postgresql" else limit
+
+
 def _chunks(objs: list[Model]) -> list[list[Model]]:
     """``objs`` in as many INSERTs as the database's limit on bound parameters needs (as bulk_create
-    splits them: SQLite binds at most 999; PostgreSQL takes them all in one)."""
-    size = max(1, connection.ops.bulk_batch_size(list(_insert_shape(type(objs[0]))[0]), objs))
+    splits them on SQLite; on PostgreSQL at 65,535 parameters a statement)."""
+    fields = list(_insert_shape(type(objs[0]))[0])
+    size = connection.ops.bulk_batch_size(fields, objs)
+    if (limit := max_params()) is not None:
+        size = min(size, limit // max(len(fields), 1))
+    size = max(1, size)
     return [objs[i:i + size] for i in range(0, len(objs), size)]
 
 
@@ -180,9 +194,12 @@ def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) 
 
 
 @functools.lru_cache(maxsize=512)
-def _converters(fields: tuple[Field, ...], db) -> list[tuple[int, object, list]]:
+def _converters(fields: tuple[Field, ...], alias: str, vendor: str) -> list[tuple[int, object, list]]:
     """(column index, column, converter functions) of the columns that need converting: the same for
-    every call with these fields on this connection (each thread has its own), so worked out once."""
+    every call with these fields on this database, so worked out once. Keyed by alias and vendor, not
+    by the connection object, which is per thread and must not be kept alive by this cache; the
+    converters are called with the current thread's connection."""
+    db = connections[alias]
     columns = [f.get_col(f.model._meta.db_table) for f in fields]
     converters = [(i, c, db.ops.get_db_converters(c) + c.get_db_converters(db)) for i, c in enumerate(columns)]
     return [(i, c, fns) for i, c, fns in converters if fns]
@@ -193,7 +210,7 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
     by the same database converters the ORM applies (SQLite's numbers to Decimal, text to date,
     0/1 to bool...): the ORM's results without compiling a QuerySet on every call."""
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each access to the proxy costs a lookup
-    converters = _converters(tuple(fields), db)
+    converters = _converters(tuple(fields), db.alias, db.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

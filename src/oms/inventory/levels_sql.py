@@ -24,6 +24,8 @@ from decimal import Decimal
 
 from django.db import connection
 
+from oms.core.sqlbatch import max_params
+
 # One wanted change: product id, location id, on-hand delta, reserved delta, may go short.
 Wanted = tuple[int, int, Decimal, Decimal, bool]
 
@@ -57,7 +59,7 @@ _SQLITE_ROW = "(%s, %s, %s, %s, %s)"
 def levels_change(wanted: Sequence[Wanted], *, now: datetime) -> list[tuple]:
     """Apply the changes the stock allows, in one statement; returns (product id, location id,
     on_hand, reserved) of each changed row. Each (product, location) may appear only once."""
-    limit = connection.features.max_query_params  # SQLite binds at most 999 values; PostgreSQL: None
+    limit = max_params()  # SQLite binds at most 999 values; PostgreSQL 65,535
     size = len(wanted) if not limit else (limit - 1) // 5
     if size < len(wanted):  # in chunks, each in lock order (``wanted`` is sorted by the caller)
         return [row for i in range(0, len(wanted), size) for row in levels_change(wanted[i:i + size], now=now)]

@@ -10,6 +10,7 @@ is then unsealed for about ``OMS_AUDIT_SEAL_DELAY_MS``). ``oms audit verify`` se
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import logging
@@ -21,7 +22,7 @@ from datetime import datetime, timezone
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, close_old_connections, connection, transaction
 
 from oms.core.context import Actor, current_actor, current_request_id
 from oms.core.models import AuditChainHead, AuditRecord
@@ -239,7 +240,7 @@ class BackgroundSealer:
         self._start_lock = threading.Lock()
 
     def wake(self) -> None:
-        if self._pid != os.getpid():
+        if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
             self._start()
         self._wanted.set()
 
@@ -252,11 +253,18 @@ class BackgroundSealer:
 
     def _start(self) -> None:
         with self._start_lock:
-            if self._pid != os.getpid():
+            if self._pid != os.getpid() or self._thread is None or not self._thread.is_alive():
+                if self._pid != os.getpid():
+                    atexit.register(self._seal_at_exit)
                 self._wanted, self._stopping = threading.Event(), False
                 self._thread = threading.Thread(target=self._run, name="oms-audit-sealer", daemon=True)
                 self._thread.start()
                 self._pid = os.getpid()
+
+    def _seal_at_exit(self) -> None:
+        """A worker's last records, as the process exits (unless the sealer was stopped)."""
+        if self._thread is not None and self._thread.is_alive() and not self._stopping:
+            audit_seal_quietly()
 
     def _run(self) -> None:
         while not self._stopping:
@@ -264,6 +272,7 @@ class BackgroundSealer:
             time.sleep(settings.OMS_AUDIT_SEAL_DELAY_MS / 1000)
             self._wanted.clear()
             try:
+                close_old_connections()  # past CONN_MAX_AGE or broken: reconnect before, not after, failing
                 audit_seal()
                 # Another process may have held the chain head (its seal did not see our records):
                 # come back after the delay rather than wait for the next commit to wake us.
@@ -271,10 +280,17 @@ class BackgroundSealer:
                     self._wanted.set()
             except Exception:  # noqa: BLE001 - the thread must outlive any failure, or sealing stops for good
                 log.exception("background audit sealing failed; the records stay unsealed until the next seal")
-                connection.close()  # the next seal opens a fresh connection
+                _close_quietly()  # the next seal opens a fresh connection
                 time.sleep(1)  # the database may be down: retry, but not in a tight loop
                 self._wanted.set()
+        _close_quietly()
+
+
+def _close_quietly() -> None:
+    try:
         connection.close()
+    except Exception:  # noqa: BLE001 - closing a broken connection may raise; the thread must go on
+        log.warning("closing the audit sealer's connection failed", exc_info=True)
 
 
 _sealer = BackgroundSealer()

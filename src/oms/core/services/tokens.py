@@ -6,6 +6,7 @@ import functools
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +19,7 @@ from oms.core.services.audit import audit_record
 from oms.core.sqlbatch import select_related_where
 
 TOKEN_PREFIX = "oms_"
+DEFAULT_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _hash(raw: str) -> str:
@@ -70,5 +72,7 @@ def token_authenticate(raw: str) -> ApiToken | None:
     if token is None or not token.user.is_active:
         return None
     # ModelBackend's per-request cache of the user's and groups' permissions (read fresh on every request).
-    token.user._perm_cache = set((token.permissions or "").split())
+    # Not for superusers (ModelBackend gives them every permission) nor with other backends configured.
+    if not token.user.is_superuser and settings.AUTHENTICATION_BACKENDS == [DEFAULT_BACKEND]:
+        token.user._perm_cache = set((token.permissions or "").split())
     return token
