@@ -24,8 +24,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping, Sequence
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db import models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import AutoField, Field, Model
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
