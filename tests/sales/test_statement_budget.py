@@ -31,10 +31,9 @@ def test_placing_a_three_line_order_stays_within_the_statement_budget(request, u
     """The same budget for a superuser and for a user whose permissions come from groups: the token
     lookup reads the permissions too, so checking them costs no query."""
     api = request.getfixturevalue(user)
-    body = BODY
-    api.post("orders", body, headers={"Idempotency-Key": "warm-up"})
+    api.post("orders", BODY, headers={"Idempotency-Key": "warm-up"})
     with CaptureQueriesContext(connection) as queries:
-        response = api.post("orders", body, headers={"Idempotency-Key": "counted"})
+        response = api.post("orders", BODY, headers={"Idempotency-Key": "counted"})
     assert response.status_code == 201
     statements = [q["sql"] for q in queries.captured_queries
                   if not q["sql"].startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]

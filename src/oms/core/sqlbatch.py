@@ -25,6 +25,7 @@ import functools
 from collections.abc import Mapping, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
+from django.db.transaction import TransactionManagementError
 from django.db.models import AutoField, Field, Model
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
@@ -225,14 +226,24 @@ def fetch_as(fields: Sequence[Field], sql: str, params: Sequence) -> list[tuple]
     return converted
 
 
+def for_update_of_main_row() -> str:
+    """`` FOR UPDATE OF t0``, as ``select_for_update(of=("self",))`` locks, and like it refused outside a
+    transaction (where the lock would end with the statement); nothing on databases without row locks."""
+    if not connection.features.has_select_for_update:
+        return ""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
+    return " " + connection.ops.for_update_sql(of=("t0",))
+
+
 def select_related_where(model: type[Model], related: Sequence[str], where: str, params: Sequence,
-                         annotations: Mapping[str, str] | None = None) -> list[Model]:
+                         annotations: Mapping[str, str] | None = None, *, lock: bool = False) -> list[Model]:
     """Instances of ``model`` with the named forward foreign keys loaded, as
     ``model.objects.select_related(*related).filter(...)`` gives them, from one plain query.
     ``where`` is SQL on the model's table, aliased ``t0`` (it may end with ORDER BY / LIMIT);
     ``annotations`` (attribute name: SQL expression, without parameters) become attributes of each
-    instance, with the database's raw value. For reads on every request whose QuerySet compilation
-    cost more CPU than the query itself."""
+    instance, with the database's raw value; ``lock`` locks the rows of ``model`` only (not the joined
+    ones). For reads on every request whose QuerySet compilation cost more CPU than the query itself."""
     qn = connection.ops.quote_name
     parts = [(model, None, list(model._meta.concrete_fields))]
     joins = []
@@ -245,6 +256,8 @@ def select_related_where(model: type[Model], related: Sequence[str], where: str,
     columns = ", ".join([f"t{i}.{qn(f.column)}" for i, (_, _, fields) in enumerate(parts) for f in fields]
                         + [f"({expression})" for expression in (annotations or {}).values()])
     sql = f"SELECT {columns} FROM {qn(model._meta.db_table)} t0{''.join(joins)} WHERE {where}"
+    if lock:
+        sql += for_update_of_main_row()
     rows = fetch_as([f for _, _, fields in parts for f in fields], sql, params)
     found = []
     for row in rows:

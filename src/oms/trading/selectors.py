@@ -162,7 +162,9 @@ def standing_facts(*, account_id: int, instrument_id: int, needs_position: bool,
         working = (f"SELECT SUM(leaves_qty) FROM {TradingOrder._meta.db_table} WHERE account_id = %s "
                    f"AND instrument_id = %s AND status IN ({', '.join('%s' for _ in statuses)}) AND NOT (block_id > '')"
                    + (" AND id <> %s" if exclude_order_id is not None else ""))
-        working_params = [account_id, instrument_id, *statuses] + ([exclude_order_id] if exclude_order_id is not None else [])
+        working_params = [account_id, instrument_id, *statuses]
+        if exclude_order_id is not None:
+            working_params.append(exclude_order_id)
         columns["position"] = (f"(SELECT quantity FROM {Position._meta.db_table} WHERE account_id = %s "
                                "AND instrument_id = %s)", [account_id, instrument_id])
         columns["working_buy"] = (f"({working} AND side = 'buy')", working_params)

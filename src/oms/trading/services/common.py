@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from django.db import connection, transaction
-from django.db.transaction import TransactionManagementError
+from django.db import transaction
 
 from oms.core.errors import DomainError, NotFound
 from oms.core.services.audit import AuditEntry, audit_record_many
@@ -49,23 +48,11 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _lock_clause() -> str:
-    """FOR UPDATE OF the main row, as select_for_update(of=("self",)) would, and like it refused
-    outside a transaction (where the lock would end with the statement)."""
-    if not connection.features.has_select_for_update:
-        return ""
-    if not connection.in_atomic_block:
-        raise TransactionManagementError("select_for_update cannot be used outside of a transaction.")
-    return " " + connection.ops.for_update_sql(of=("t0",))
-
-
 def account_get(code: str, *, lock: bool = False, error: type[DomainError] = OrderRejected) -> TradingAccount:
     """The active account with its default venue (one plain query: every order runs it); with ``lock``,
     the account's row only is locked: the default venue's row is the routing dispatcher's lock."""
-    where = "t0.code = %s AND t0.active ORDER BY t0.id LIMIT 1"
-    if lock:
-        where += _lock_clause()
-    found = select_related_where(TradingAccount, ["default_venue"], where, [code])
+    found = select_related_where(TradingAccount, ["default_venue"], "t0.code = %s AND t0.active ORDER BY t0.id LIMIT 1",
+                                 [code], lock=lock)
     account = found[0] if found else None
     if account is None:
         raise error(f"No active trading account {code!r}", field="account", code="unknown_account")
@@ -75,8 +62,7 @@ def account_get(code: str, *, lock: bool = False, error: type[DomainError] = Ord
 def order_lock(order_id: int) -> TradingOrder:
     """The order with its account, instrument and venue, its row (only) locked. One plain query:
     every acknowledgement, fill and cancel runs it."""
-    where = "t0.id = %s" + _lock_clause()
-    found = select_related_where(TradingOrder, ["account", "instrument", "venue"], where, [order_id])
+    found = select_related_where(TradingOrder, ["account", "instrument", "venue"], "t0.id = %s", [order_id], lock=True)
     if not found:
         raise TradingOrder.DoesNotExist(f"TradingOrder {order_id} does not exist")
     return found[0]
