@@ -41,6 +41,33 @@ def test_insert_together_runs_the_writes_before_it_in_the_same_round_trip():
     assert OutboxEvent.objects.count() == 2
 
 
+def test_rows_with_ids_drawn_beforehand_keep_them_and_go_with_rows_that_refer_to_them():
+    """PostgreSQL: ids drawn from the sequence beforehand are written as given, in one statement with
+    the other rows (so rows that refer to them can go in the same statement)."""
+    if connection.vendor != "postgresql":
+        assert sqlbatch.next_id_sql(OutboxEvent) is None
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sqlbatch.next_id_sql(OutboxEvent)}, {sqlbatch.next_id_sql(OutboxEvent)}")
+        first, second = cursor.fetchone()
+    drawn = [OutboxEvent(id=first, event_type="a.b", aggregate_type="x", aggregate_id="1"),
+             OutboxEvent(id=second, event_type="a.b", aggregate_type="x", aggregate_id="2")]
+    later = [IdempotencyRecord(actor_key="user:1", key="k", request_hash="h")]
+    with CaptureQueriesContext(connection) as queries:
+        insert_together(drawn, later)
+    assert len(queries) == 1
+    assert [e.pk for e in drawn] == [first, second] and later[0].pk is not None
+    assert list(OutboxEvent.objects.order_by("pk").values_list("pk", "aggregate_id")) == [(first, "1"), (second, "2")]
+    # The sequence has moved past them: a row inserted without an id does not collide.
+    assert OutboxEvent.objects.create(event_type="c.d", aggregate_type="x", aggregate_id="3").pk > second
+
+
+def test_rows_of_one_insert_must_all_have_ids_or_none():
+    with pytest.raises(ValueError, match="all have a primary key or none"):
+        sqlbatch.insert_statement([OutboxEvent(id=10**9, event_type="a", aggregate_type="x", aggregate_id="1"),
+                                   OutboxEvent(event_type="a", aggregate_type="x", aggregate_id="2")])
+
+
 def test_expressions_take_the_compilers_path():
     event = OutboxEvent(event_type="a.b", aggregate_type="x", aggregate_id="1", attempts=Value(2) + Value(5))
     insert_together([event])

@@ -10,6 +10,7 @@ from oms.core.errors import Conflict, DomainError, InvalidTransition
 from oms.core.models import AuditRecord, OutboxEvent
 from oms.core.money import Money
 from oms.core.services.audit import audit_verify
+from oms.core.services.customfields import custom_field_define
 from oms.inventory.selectors import ledger_check
 from oms.catalog.models import PriceListItem, Product
 from oms.inventory.models import Reservation, StockLevel
@@ -236,3 +237,21 @@ def test_an_order_with_more_lines_than_one_statement_binds(world):
     assert order.lines.count() == 210 and order.total == D("924.00")  # 210 x 2 x 2.00 + 10% tax
     assert set(StockLevel.objects.filter(product__in=products).values_list("reserved", flat=True)) == {D(2)}
     assert Reservation.objects.filter(reference=order.stock_reference).count() == 210
+
+
+def test_order_custom_fields_are_checked_against_their_definitions(world):
+    """Placing an order skips the custom field definitions only when orders have none."""
+    with pytest.raises(DomainError) as err:  # no definitions yet: any key is unknown
+        order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")], custom={"po": "A1"}))
+    assert err.value.field == "custom.po"
+    assert order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")])).custom == {}
+
+    custom_field_define(target="sales.salesorder", key="po", label="Customer PO", field_type="text", required=True)
+    with pytest.raises(DomainError) as err:  # a required field now missing from an order without custom values
+        order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")]))
+    assert err.value.field == "custom.po"
+    order = order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")], custom={"po": "A1"}), confirm=True)
+    order.refresh_from_db()
+    assert order.custom == {"po": "A1"}
+    assert SalesOrder.objects.count() == 2  # the refused orders left nothing behind
+    assert ledger_check() == []

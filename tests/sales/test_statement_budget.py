@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 #         levels (one UPDATE), order, lines, number, stored response
 #   PostgreSQL: + reservations with stock moves (one statement), order number with outbox and audit (one)
 #   SQLite (no data-modifying CTEs): + reservations, stock moves, order number, outbox, audit
-BUDGET = {"postgresql": 12, "sqlite": 15}
+BUDGET = {"postgresql": 10, "sqlite": 15}
 
 
 BODY = {"customer": "C001", "confirm": True, "lines": [

@@ -37,11 +37,13 @@ MANY_ROWS = 50
 
 
 @functools.cache
-def _insert_shape(model: type[Model]) -> tuple[tuple[Field, ...], str, bool]:
-    """The fields an INSERT of new rows writes, the statement's head, and whether every value can
-    take a plain ``%s`` placeholder (fields with their own placeholder take the compiler's path)."""
+def _insert_shape(model: type[Model], with_pk: bool = False) -> tuple[tuple[Field, ...], str, bool]:
+    """The fields an INSERT of new rows writes (the primary key too when the rows carry theirs), the
+    statement's head, and whether every value can take a plain ``%s`` placeholder (fields with their
+    own placeholder take the compiler's path)."""
     opts = model._meta
-    fields = tuple(f for f in opts.concrete_fields if not f.generated and not isinstance(f, AutoField))
+    fields = tuple(f for f in opts.concrete_fields
+                   if not f.generated and (with_pk or not isinstance(f, AutoField)))
     qn = connection.ops.quote_name
     head = f"INSERT INTO {qn(opts.db_table)} ({', '.join(qn(f.column) for f in fields)}) VALUES "
     return fields, head, not any(hasattr(f, "get_placeholder") for f in fields)
@@ -62,10 +64,10 @@ def _pass_through_type(field: Field) -> type | None:
 
 
 @functools.cache
-def _value_readers(model: type[Model]) -> tuple[tuple[Field, str, bool, type | None], ...]:
+def _value_readers(model: type[Model], with_pk: bool) -> tuple[tuple[Field, str, bool, type | None], ...]:
     """Per field an INSERT writes: (field, attname, whether it has its own pre_save (auto_now...),
     the value type its preparation passes through unchanged, or None)."""
-    fields = _insert_shape(model)[0]
+    fields = _insert_shape(model, with_pk)[0]
     readers = []
     for f in fields:
         own_pre_save = type(f).pre_save is not Field.pre_save
@@ -91,11 +93,15 @@ def _prepared_row(obj: Model, readers, db) -> list:
 
 
 def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> Statement:
-    """The INSERT of ``objs`` (unsaved rows of one model, without primary keys), as ``bulk_create``
-    would write them; with ``returning_pk`` it returns their new ids in the order of ``objs``."""
+    """The INSERT of ``objs`` (unsaved rows of one model), as ``bulk_create`` would write them; with
+    ``returning_pk`` it returns their new ids in the order of ``objs``. Rows either all come without
+    primary keys (the database assigns them) or all with one drawn beforehand (see ``next_id_sql``)."""
     model = type(objs[0])
+    with_pk = objs[0].pk is not None
+    if any((obj.pk is not None) != with_pk for obj in objs):
+        raise ValueError(f"{model.__name__} rows to insert together must all have a primary key or none")
     model._base_manager.all()._prepare_for_bulk_create(objs)  # related ids, database defaults
-    fields, head, plain = _insert_shape(model)
+    fields, head, plain = _insert_shape(model, with_pk)
     if len(objs) > MANY_ROWS:  # exactly bulk_create's statement (on PostgreSQL: UNNEST arrays, quick to plan)
         query = InsertQuery(model)
         query.insert_values(list(fields), objs)
@@ -109,7 +115,7 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     try:
         if not plain:
             raise _NeedsCompiler
-        readers = _value_readers(model)
+        readers = _value_readers(model, with_pk)
         params = [value for obj in objs for value in _prepared_row(obj, readers, db)]
         one = "(" + ", ".join("%s" for _ in fields) + ")"
         sql = head + ", ".join(one for _ in objs)
@@ -126,6 +132,17 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     if returning_pk:
         sql += f" RETURNING {connection.ops.quote_name(model._meta.pk.column)}"
     return sql, params
+
+
+def next_id_sql(model: type[Model]) -> str | None:
+    """An SQL expression that draws the next primary key of ``model`` from its sequence, for a read
+    that runs anyway to hand out the id of a row about to be written: the row, and rows that refer to
+    it, can then go in one statement with other writes. None where ids come only from the insert (SQLite).
+    A drawn id that is never used leaves a gap, as a rolled-back insert does."""
+    if connection.vendor != "postgresql":
+        return None
+    opts = model._meta
+    return f"nextval(pg_get_serial_sequence('{opts.db_table}', '{opts.pk.column}'))"
 
 
 # PostgreSQL's protocol binds at most 65,535 parameters to one statement (we bind on the server: see settings).

@@ -114,15 +114,22 @@ class PendingStock:
     reservations: list[Reservation]
 
     def record(self, *, reference: str | None = None) -> list[StockMove]:
+        """Write the ledger rows; the moves come back with their ids."""
+        rows = self.rows(reference=reference)
+        # One statement on PostgreSQL (sqlbatch); the moves last, as their ids are returned.
+        insert_together(*rows)
+        return rows[-1]
+
+    def rows(self, *, reference: str | None = None) -> tuple[list[Reservation], list[OutboxEvent], list[StockMove]]:
+        """The ledger rows, unsaved, for a caller that writes them in one statement with its own rows
+        (``sqlbatch.insert_together``): reservations, outbox events, stock moves."""
         moves = [StockMove(product=c.product, location=c.location, kind=c.kind, on_hand_delta=c.on_hand_delta,
                            reserved_delta=c.reserved_delta, reason=c.reason, reference=reference or c.reference,
                            unit_cost=c.unit_cost, cost_currency=c.cost_currency)
                  for c in self.changes]
         for row in self.reservations:
             row.reference = reference or row.reference
-        # One statement on PostgreSQL (sqlbatch); the moves last, as their ids are returned.
-        insert_together(self.reservations, self.events, moves)
-        return moves
+        return self.reservations, self.events, moves
 
 
 def _change_levels_at_once(ordered: list[Change]) -> dict[tuple[int, int], tuple[Decimal, Decimal]]:

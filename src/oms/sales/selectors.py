@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import functools
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
@@ -12,10 +13,12 @@ from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
 from oms.core.errors import NotFound
 from oms.core.selectors import audit_for_object
 from oms.core.services.customfields import custom_filter
-from oms.core.sqlbatch import fetch_as
+from oms.core.sqlbatch import fetch_as, next_id_sql
 from oms.inventory.models import Location, Warehouse
 from oms.parties.models import Address, CustomerGroup, Party
 from oms.sales.models import SalesOrder, SalesOrderLine
+
+ORDER_CUSTOM_TARGET = "sales.salesorder"
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ def order_list(*, filters: OrderFilter, custom: dict[str, str] | None = None) ->
     if f.total_max is not None:
         qs = qs.filter(total__lte=f.total_max)
     if custom:
-        qs = custom_filter(qs, target="sales.salesorder", params=custom)
+        qs = custom_filter(qs, target=ORDER_CUSTOM_TARGET, params=custom)
     return qs
 
 
@@ -99,7 +102,8 @@ def _column(alias: str, attname: str, model: type[Model]) -> str:
     return f"{alias}_{column}" if alias.startswith("loc.") else f"{alias}.{column}"
 
 
-def _placement_sql(by_warehouse_code: bool) -> str:
+@functools.cache
+def _placement_sql(by_warehouse_code: bool, vendor: str) -> str:  # vendor: next_id_sql differs by database
     def address(alias: str, kind: str) -> str:
         return (f" LEFT JOIN parties_address {alias} ON {alias}.id = (SELECT a.id FROM parties_address a"
                 f" WHERE a.party_id = p.id AND a.kind = '{kind}' ORDER BY a.is_default DESC, a.id LIMIT 1)")
@@ -110,11 +114,15 @@ def _placement_sql(by_warehouse_code: bool) -> str:
                 + " FROM inventory_location l JOIN inventory_warehouse w ON w.id = l.warehouse_id"
                 + " WHERE l.is_default AND w.active" + (" AND w.code = %s" if by_warehouse_code else "")
                 + " ORDER BY l.warehouse_id LIMIT 1")
+    # Two more columns: the id the order will have (PostgreSQL draws it here, so that the order, its
+    # lines and its stock ledger rows go in one statement; NULL elsewhere), and whether orders have
+    # custom field definitions (without any, an order without custom values needs no look at them).
+    columns += f", {next_id_sql(SalesOrder) or 'NULL'}, EXISTS (SELECT 1 FROM core_customfielddefinition d"
+    columns += f" WHERE d.target = '{ORDER_CUSTOM_TARGET}')"
     return (f"SELECT {columns} FROM parties_party p LEFT JOIN ({location}) loc ON 1 = 1"
             + address("b", "billing") + address("s", "shipping") + " WHERE p.code = %s AND p.is_customer")
 
 
-_PLACEMENT_SQL = {True: _placement_sql(True), False: _placement_sql(False)}
 _PLACEMENT_FIELDS = [model._meta.get_field(name) for model, _, names in _PARTS for name in names]
 
 
@@ -125,14 +133,27 @@ def _instance(model: type[Model], names: tuple[str, ...], values: tuple) -> Mode
     return model.from_db(connection.alias, attnames, [given[a] for a in attnames])
 
 
-def placement_context(*, customer: str, warehouse: str | None) -> tuple[Party | None, Location | None, dict]:
-    """(customer, stock location with its warehouse, {kind: address dict}) in one query; the customer is
-    None when no customer has that code, the location None when no active warehouse matches."""
+@dataclass(frozen=True)
+class Placement:
+    """What placing an order reads first. ``customer`` is None when no customer has the code,
+    ``location`` None when no active warehouse matches."""
+
+    customer: Party | None
+    location: Location | None = None
+    addresses: dict = field(default_factory=dict)  # kind ("billing", "shipping") -> address dict
+    order_id: int | None = None  # drawn from the orders' id sequence (PostgreSQL), else None
+    has_custom_fields: bool = True
+
+
+def placement_context(*, customer: str, warehouse: str | None) -> Placement:
+    """The customer, the stock location with its warehouse, the customer's addresses, a new order id
+    and whether orders have custom fields, in one query."""
     params = [warehouse, customer] if warehouse else [customer]
-    rows = fetch_as(_PLACEMENT_FIELDS, _PLACEMENT_SQL[bool(warehouse)], params)
+    rows = fetch_as(_PLACEMENT_FIELDS, _placement_sql(bool(warehouse), connection.vendor), params)
     if not rows:
-        return None, None, {}
-    values, found = rows[0], []
+        return Placement(customer=None)
+    *values, order_id, has_custom_fields = rows[0]  # the two raw columns after the converted ones
+    found = []
     for model, _, names in _PARTS:
         found.append((model, names, values[:len(names)]))
         values = values[len(names):]
@@ -141,8 +162,9 @@ def placement_context(*, customer: str, warehouse: str | None) -> tuple[Party | 
         party.customer_group = _instance(CustomerGroup, ("id",), (party.customer_group_id,))
     addresses = {kind: _instance(*part).as_dict() for kind, part in (("billing", found[3]), ("shipping", found[4]))
                  if part[2][0] is not None}
-    if found[1][2][0] is None:
-        return party, None, addresses
-    location = _instance(*found[1])
-    location.warehouse = _instance(*found[2])
-    return party, location, addresses
+    location = None
+    if found[1][2][0] is not None:
+        location = _instance(*found[1])
+        location.warehouse = _instance(*found[2])
+    return Placement(customer=party, location=location, addresses=addresses, order_id=order_id,
+                     has_custom_fields=bool(has_custom_fields))

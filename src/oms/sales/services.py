@@ -23,13 +23,13 @@ from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
 from oms.core.sqlbatch import Statement, insert_together
 from oms.inventory.services import (
-    default_location, reservation_release_all, reservation_reserve_new, reservation_set,
+    PendingStock, default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
 from oms.parties.models import Party
 from oms.sales.hooks import order_cancel_hooks_run
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
 from oms.sales.models import Channel, SalesOrder, SalesOrderLine
-from oms.sales.selectors import placement_context
+from oms.sales.selectors import ORDER_CUSTOM_TARGET, placement_context
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
 
 S = OrderStatus
@@ -152,8 +152,8 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
     if not spec.customer:
         raise DomainError("customer is required", field="customer", code="required")
-    party, location, addresses = placement_context(customer=spec.customer, warehouse=spec.warehouse)
-    customer = _active_customer(party, spec.customer)
+    placement = placement_context(customer=spec.customer, warehouse=spec.warehouse)
+    customer, location = _active_customer(placement.customer, spec.customer), placement.location
     if location is None:
         raise NotFound(f"No active warehouse {spec.warehouse!r}" if spec.warehouse else "No active warehouse is set up",
                        field="warehouse")
@@ -168,10 +168,13 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                          field="external_ref", code="duplicate_external_ref")
     if spec.external_ref and SalesOrder.objects.filter(channel=spec.channel, external_ref=spec.external_ref).exists():
         raise duplicate
-    custom = custom_values_clean(target="sales.salesorder", values=spec.custom)
-    order = SalesOrder(customer=customer, currency=currency, channel=spec.channel, external_ref=spec.external_ref,
-                       warehouse=location.warehouse, tax_inclusive=spec.tax_inclusive, notes=spec.notes,
-                       custom=custom, billing_address=spec.billing_address or addresses.get("billing", {}),
+    custom = (custom_values_clean(target=ORDER_CUSTOM_TARGET, values=spec.custom)
+              if spec.custom or placement.has_custom_fields else {})
+    addresses = placement.addresses
+    order = SalesOrder(id=placement.order_id, customer=customer, currency=currency, channel=spec.channel,
+                       external_ref=spec.external_ref, warehouse=location.warehouse, tax_inclusive=spec.tax_inclusive,
+                       notes=spec.notes, custom=custom,
+                       billing_address=spec.billing_address or addresses.get("billing", {}),
                        shipping_address=spec.shipping_address or addresses.get("shipping", {}))
     lines = build_lines(order, spec.lines, start=1)
     for name, value in totals_of(lines).items():
@@ -187,17 +190,28 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
                     if order.status in RESERVING else None)
         order.number = f"~{uuid.uuid4().hex}"
         try:
-            insert_together([order])  # the INSERT save() would run, without its per-call machinery
+            _insert_order(order, lines, reserved)
         except IntegrityError as exc:  # a concurrent order took the same channel reference
             raise duplicate from exc
-        insert_together(lines)
-        if reserved is not None:
-            reserved.record(reference=order.stock_reference)
         order.number = number_allocate(doc_type="sales.order")
         effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
         effects.flush(before=[(f"UPDATE {SalesOrder._meta.db_table} SET number = %s WHERE id = %s",
                                [order.number, order.pk])])
     return _with_lines(order, lines)
+
+
+def _insert_order(order: SalesOrder, lines: list[SalesOrderLine], reserved: PendingStock | None) -> None:
+    """The INSERTs save() and bulk_create would run, without their per-call machinery. With its id
+    drawn beforehand (PostgreSQL), the order, its lines and its stock ledger rows go in one statement
+    (the lines last, as their ids are returned); otherwise the order first, for its id."""
+    if order.pk is None:
+        insert_together([order])
+        insert_together(lines)
+        if reserved is not None:
+            reserved.record(reference=order.stock_reference)
+        return
+    ledger = reserved.rows(reference=order.stock_reference) if reserved is not None else ()
+    insert_together(*ledger, [order], lines)
 
 
 def _locked(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine]]:
