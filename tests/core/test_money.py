@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 import oms
 from oms.core.errors import DomainError
-from oms.core.money import CurrencyMismatch, Money, UnknownCurrency, minor_unit_places, money_sum
+from oms.core.money import (
+    CurrencyMismatch, Money, UnknownCurrency, amount_rounded, minor_unit_places, money_sum,
+)
 
 CURRENCIES = ["USD", "EUR", "JPY", "KWD", "IDR", "BHD", "CLF"]
 amounts = st.decimals(min_value=Decimal("-1000000000"), max_value=Decimal("1000000000"), places=4,
@@ -71,6 +73,24 @@ def test_rounding_is_within_half_a_minor_unit_and_idempotent(m):
     assert abs(r.amount - m.amount) <= unit / 2
     assert r.is_rounded()
     assert r.rounded() == r
+
+
+@PROPERTY
+@given(amounts, st.sampled_from(CURRENCIES))
+def test_amount_rounded_is_the_rounded_money_amount(amount, code):
+    """The shortcut every API answer uses for its amounts rounds exactly as Money does."""
+    expected = Money(amount, code).rounded().amount
+    got = amount_rounded(amount, code)
+    assert got == expected and str(got) == str(expected)
+
+
+def test_amount_rounded_refuses_what_money_refuses():
+    with pytest.raises(UnknownCurrency):
+        amount_rounded(Decimal("1.005"), "ZZZ")
+    with pytest.raises(DomainError):
+        amount_rounded(Decimal("NaN"), "USD")
+    assert amount_rounded(Decimal("1.005"), "USD") == Decimal("1.01")  # half up
+    assert str(amount_rounded(Decimal("2.5"), "JPY")) == "3"
 
 
 # -- currencies must match ---------------------------------------------------------------------

@@ -12,7 +12,9 @@ from world import level
 
 from oms.core.models import AuditRecord, IdempotencyRecord, OutboxEvent
 from oms.inventory.models import StockMove
+from oms.sales.api import OrderOut
 from oms.sales.models import SalesOrder, SalesOrderLine
+from oms.sales.selectors import order_get
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +36,26 @@ def test_create_confirmed_order_and_read_it_back(api, world):
     got = api.get(f"orders/{body['number']}").json()
     assert got == body
     assert level(world.widget, world.location) == (D(10), D(2))
+
+
+@pytest.mark.parametrize("extra", [
+    {"confirm": True, "tax_inclusive": True, "notes": "Leave at the door \u2013 gate code 1234",
+     "billing_address": {"name": "Ana", "city": "Jakarta"}, "shipping_address": {"name": "Budi", "line1": "Jl. 1"}},
+    {"lines": [{"sku": "WIDGET", "quantity": "3", "discount_percent": "12.5"},
+               {"description": "Gift wrap", "quantity": "1", "unit_price": {"amount": "1.005", "currency": "USD"},
+                "tax_rate": "11"},
+               {"sku": "GADGET", "quantity": 2, "discount_amount": "0.99"}]},
+])
+def test_the_created_order_is_answered_as_the_order_schema_shows_it(api, world, extra):
+    """The create endpoint builds its answer directly (sales.api._out); it must equal what the
+    OrderOut schema gives for the stored order, field for field, for every kind of order."""
+    world.customer.credit_limit = D("10.00")  # a confirmed order goes on hold: hold reason, confirmed_at
+    world.customer.save()
+    response = api.post("orders", {**GOOD, **extra})
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body == OrderOut.from_orm(order_get(number=body["number"])).model_dump(mode="json")
+    assert body == api.get(f"orders/{body['number']}").json()
 
 
 def test_actions_and_invalid_transition(api, world):

@@ -7,6 +7,7 @@ money that ever passed through a float has already lost cents.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -148,8 +149,16 @@ class Money:
         return {"amount": str(self.amount), "currency": self.currency}
 
 
+@functools.cache
+def _minor_unit_quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit_places(currency))
+
+
 def amount_rounded(amount: Decimal, currency: str) -> Decimal:
-    """A stored amount shown to the currency's minor unit (stored columns keep 4 places)."""
+    """A stored amount shown to the currency's minor unit (stored columns keep 4 places). Every API
+    answer rounds each of its amounts so: a finite Decimal skips building two Money values."""
+    if type(amount) is Decimal and amount.is_finite():
+        return amount.quantize(_minor_unit_quantum(currency), rounding=DEFAULT_ROUNDING)
     return Money(amount, currency).rounded().amount
 
 
