@@ -16,6 +16,7 @@ from oms.catalog.models import PriceListItem, Product
 from oms.inventory.models import Reservation, StockLevel
 from oms.inventory.services import InsufficientStock
 from oms.parties.models import Address
+from oms.sales import services as sales_services
 from oms.sales.lines import LineSpec
 from oms.sales.models import SalesOrder
 from oms.sales.services import (
@@ -255,3 +256,26 @@ def test_order_custom_fields_are_checked_against_their_definitions(world):
     assert order.custom == {"po": "A1"}
     assert SalesOrder.objects.count() == 2  # the refused orders left nothing behind
     assert ledger_check() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_channel_reference_taken_while_the_order_is_placed_is_a_conflict(world, monkeypatch):
+    """Two orders with one channel reference can both pass the early check; the unique index then
+    refuses the second at its insert, which must come back as the same 409, with nothing written."""
+    real_allocate = sales_services.number_allocate
+    twin_placed = []
+
+    def allocate_after_a_twin(**kwargs):
+        if not twin_placed:  # the twin commits its order between our check and our insert
+            twin_placed.append(True)
+            order_create(spec=spec([LineSpec(sku="WIDGET", quantity="1")], channel="web", external_ref="shop-9"))
+        return real_allocate(**kwargs)
+
+    monkeypatch.setattr(sales_services, "number_allocate", allocate_after_a_twin)
+    with pytest.raises(Conflict) as err:
+        order_create(spec=spec([LineSpec(sku="WIDGET", quantity="2")], channel="web", external_ref="shop-9"),
+                     confirm=True)
+    assert err.value.code == "duplicate_external_ref" and err.value.field == "external_ref"
+    assert twin_placed
+    assert not SalesOrder.objects.exists()  # here the twin ran in the same transaction: all rolled back
+    assert level(world.widget, world.location) == (D(10), D(0))

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 #         number with outbox and audit (one)
 #   SQLite (no data-modifying CTEs): + order, lines, reservations, stock moves, order number, outbox, audit
 # The custom field definitions are read only when orders have some (test_orders covers both cases).
-BUDGET = {"postgresql": 10, "sqlite": 15}
+BUDGET = {"postgresql": 9, "sqlite": 14}
 
 
 BODY = {"customer": "C001", "confirm": True, "lines": [

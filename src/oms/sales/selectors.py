@@ -103,7 +103,7 @@ def _column(alias: str, attname: str, model: type[Model]) -> str:
 
 
 @functools.cache
-def _placement_sql(by_warehouse_code: bool, vendor: str) -> str:  # vendor: next_id_sql differs by database
+def _placement_sql(by_warehouse_code: bool, vendor: str) -> str:
     def address(alias: str, kind: str) -> str:
         return (f" LEFT JOIN parties_address {alias} ON {alias}.id = (SELECT a.id FROM parties_address a"
                 f" WHERE a.party_id = p.id AND a.kind = '{kind}' ORDER BY a.is_default DESC, a.id LIMIT 1)")
@@ -114,11 +114,13 @@ def _placement_sql(by_warehouse_code: bool, vendor: str) -> str:  # vendor: next
                 + " FROM inventory_location l JOIN inventory_warehouse w ON w.id = l.warehouse_id"
                 + " WHERE l.is_default AND w.active" + (" AND w.code = %s" if by_warehouse_code else "")
                 + " ORDER BY l.warehouse_id LIMIT 1")
-    # Two more columns: the id the order will have (PostgreSQL draws it here, so that the order, its
-    # lines and its stock ledger rows go in one statement; NULL elsewhere), and whether orders have
-    # custom field definitions (without any, an order without custom values needs no look at them).
-    columns += f", {next_id_sql(SalesOrder) or 'NULL'}, EXISTS (SELECT 1 FROM core_customfielddefinition d"
-    columns += f" WHERE d.target = '{ORDER_CUSTOM_TARGET}')"
+    # Three more columns: the ids the order and its lines will have (PostgreSQL draws them here, so
+    # that the order, its lines, its stock ledger rows and its audit records, which name the lines,
+    # go in one statement; NULL elsewhere), and whether orders have custom field definitions
+    # (without any, an order without custom values needs no look at them).
+    line_ids = f"(SELECT array_agg({next_id_sql(SalesOrderLine)}) FROM generate_series(1, %s))"
+    columns += f", {next_id_sql(SalesOrder)}, {line_ids}" if vendor == "postgresql" else ", NULL, NULL"
+    columns += f", EXISTS (SELECT 1 FROM core_customfielddefinition d WHERE d.target = '{ORDER_CUSTOM_TARGET}')"
     return (f"SELECT {columns} FROM parties_party p LEFT JOIN ({location}) loc ON 1 = 1"
             + address("b", "billing") + address("s", "shipping") + " WHERE p.code = %s AND p.is_customer")
 
@@ -141,18 +143,21 @@ class Placement:
     customer: Party | None
     location: Location | None = None
     addresses: dict = field(default_factory=dict)  # kind ("billing", "shipping") -> address dict
-    order_id: int | None = None  # drawn from the orders' id sequence (PostgreSQL), else None
+    order_id: int | None = None  # drawn from the id sequences (PostgreSQL), else None
+    line_ids: list[int] | None = None
     has_custom_fields: bool = True
 
 
-def placement_context(*, customer: str, warehouse: str | None) -> Placement:
-    """The customer, the stock location with its warehouse, the customer's addresses, a new order id
-    and whether orders have custom fields, in one query."""
-    params = [warehouse, customer] if warehouse else [customer]
-    rows = fetch_as(_PLACEMENT_FIELDS, _placement_sql(bool(warehouse), connection.vendor), params)
+def placement_context(*, customer: str, warehouse: str | None, lines: int) -> Placement:
+    """The customer, the stock location with its warehouse, the customer's addresses, ids for a new
+    order of ``lines`` lines and whether orders have custom field definitions, in one query."""
+    vendor = connection.vendor
+    params = [lines] if vendor == "postgresql" else []
+    params += [warehouse, customer] if warehouse else [customer]
+    rows = fetch_as(_PLACEMENT_FIELDS, _placement_sql(bool(warehouse), vendor), params)
     if not rows:
         return Placement(customer=None)
-    *values, order_id, has_custom_fields = rows[0]  # the two raw columns after the converted ones
+    *values, order_id, line_ids, has_custom_fields = rows[0]  # the raw columns after the converted ones
     found = []
     for model, _, names in _PARTS:
         found.append((model, names, values[:len(names)]))
@@ -166,5 +171,5 @@ def placement_context(*, customer: str, warehouse: str | None) -> Placement:
     if found[1][2][0] is not None:
         location = _instance(*found[1])
         location.warehouse = _instance(*found[2])
-    return Placement(customer=party, location=location, addresses=addresses, order_id=order_id,
+    return Placement(customer=party, location=location, addresses=addresses, order_id=order_id, line_ids=line_ids,
                      has_custom_fields=bool(has_custom_fields))

@@ -7,12 +7,13 @@ audit chain head last, just before commit.
 
 from __future__ import annotations
 
-import uuid
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Sum
+from django.db.models import Model, ProtectedError, Sum
 from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
@@ -21,7 +22,7 @@ from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_com
 from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
-from oms.core.sqlbatch import Statement, insert_together
+from oms.core.sqlbatch import insert_together
 from oms.inventory.services import (
     PendingStock, default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
@@ -73,7 +74,7 @@ class _Effects:
         step = (action, changes, status or self.order.status)
         self.steps.insert(0, step) if first else self.steps.append(step)
 
-    def flush(self, *, before: list[Statement] = ()) -> None:
+    def flush(self, *, rows: Sequence[Sequence[Model]] = ()) -> None:
         order = self.order
         total = str(amount_rounded(order.total, order.currency))
         events, entries = [], []
@@ -86,8 +87,8 @@ class _Effects:
                 payload["previous_status"] = changes["status"][0]
             events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
                                       payload=payload))
-        # With any other write of the same moment (``before``): one statement on PostgreSQL.
-        insert_together(audit_rows(entries=entries), events, before=before)
+        # With the service's other new rows (``rows``, groups of one model each): one statement on PostgreSQL.
+        insert_together(*rows, audit_rows(entries=entries), events)
         audit_seal_after_commit()
 
 
@@ -152,7 +153,7 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     """Price and write an order, as a draft or confirmed with its stock reserved, in one transaction."""
     if not spec.customer:
         raise DomainError("customer is required", field="customer", code="required")
-    placement = placement_context(customer=spec.customer, warehouse=spec.warehouse)
+    placement = placement_context(customer=spec.customer, warehouse=spec.warehouse, lines=len(spec.lines))
     customer, location = _active_customer(placement.customer, spec.customer), placement.location
     if location is None:
         raise NotFound(f"No active warehouse {spec.warehouse!r}" if spec.warehouse else "No active warehouse is set up",
@@ -179,39 +180,44 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     lines = build_lines(order, spec.lines, start=1)
     for name, value in totals_of(lines).items():
         setattr(order, name, value)
+    if placement.line_ids:
+        for line, line_id in zip(lines, placement.line_ids, strict=True):
+            line.pk = line_id
     effects = _Effects(order)
     with transaction.atomic(savepoint=False):
         if confirm:
             _confirm(order, effects)
         # Stock rows first (contended per product only) and the number series last: its row lock is
-        # held from allocation to commit, so only the number itself, the events and the audit
-        # records are written under it. Until then the order carries a unique placeholder.
+        # held from allocation to commit, so only this order's own rows are written under it.
         reserved = (reservation_reserve_new(location=location, wanted=_open_quantities(lines))
                     if order.status in RESERVING else None)
-        order.number = f"~{uuid.uuid4().hex}"
-        try:
-            _insert_order(order, lines, reserved)
-        except IntegrityError as exc:  # a concurrent order took the same channel reference
-            raise duplicate from exc
         order.number = number_allocate(doc_type="sales.order")
-        effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
-        effects.flush(before=[(f"UPDATE {SalesOrder._meta.db_table} SET number = %s WHERE id = %s",
-                               [order.number, order.pk])])
+        try:
+            _insert_order(order, lines, reserved, effects)
+        except IntegrityError as exc:
+            if _DUPLICATE_REFERENCE.search(str(exc)):  # a concurrent order took the same channel reference
+                raise duplicate from exc
+            raise
     return _with_lines(order, lines)
 
 
-def _insert_order(order: SalesOrder, lines: list[SalesOrderLine], reserved: PendingStock | None) -> None:
-    """The INSERTs save() and bulk_create would run, without their per-call machinery. With its id
-    drawn beforehand (PostgreSQL), the order, its lines and its stock ledger rows go in one statement
-    (the lines last, as their ids are returned); otherwise the order first, for its id."""
+# How each database names the unique index of (channel, external_ref) when an insert breaks it.
+_DUPLICATE_REFERENCE = re.compile(r"sales_order_unique_external_ref|sales_salesorder\.channel, sales_salesorder\.external_ref")
+
+
+def _insert_order(order: SalesOrder, lines: list[SalesOrderLine], reserved: PendingStock | None,
+                  effects: _Effects) -> None:
+    """The INSERTs save() and bulk_create would run, without their per-call machinery. With the ids
+    drawn beforehand (PostgreSQL), the order, its lines, its stock ledger rows, its audit records
+    and its events go in one statement; otherwise the order and the lines first, for their ids."""
+    written_with_effects = [[order], lines]
     if order.pk is None:
         insert_together([order])
         insert_together(lines)
-        if reserved is not None:
-            reserved.record(reference=order.stock_reference)
-        return
+        written_with_effects = []
+    effects.add("order.created", {"lines": [line_snapshot(x) for x in lines]}, first=True, status=S.DRAFT)
     ledger = reserved.rows(reference=order.stock_reference) if reserved is not None else ()
-    insert_together(*ledger, [order], lines)
+    effects.flush(rows=[*ledger, *written_with_effects])
 
 
 def _locked(order: SalesOrder) -> tuple[SalesOrder, list[SalesOrderLine]]:
