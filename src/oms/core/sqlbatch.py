@@ -166,8 +166,9 @@ def _chunks(objs: list[Model]) -> list[list[Model]]:
     return [objs[i:i + size] for i in range(0, len(objs), size)]
 
 
-def write_together(statements: Sequence[Statement]) -> list[tuple]:
-    """Run independent writes in order; returns the rows the LAST statement returns (if any).
+def write_together(statements: Sequence[Statement], *, returning: bool = False) -> list[tuple]:
+    """Run independent writes in order; with ``returning``, returns the rows the LAST statement
+    returns (the caller knows whether it has a RETURNING clause: asking the cursor costs more).
 
     On PostgreSQL every statement but the last becomes a data-modifying CTE of the last one.
     """
@@ -181,7 +182,7 @@ def write_together(statements: Sequence[Statement]) -> list[tuple]:
         else:
             for sql, params in statements:
                 cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
+        return cursor.fetchall() if returning else []
 
 
 def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) -> None:
@@ -198,16 +199,18 @@ def insert_together(*groups: Sequence[Model], before: Sequence[Statement] = ()) 
     statements = [*before, *(insert_statement(chunk) for g in groups[:-1] for chunk in _chunks(g))]
     last = _chunks(groups[-1])
     if len(last) == 1:
-        returned = write_together([*statements, insert_statement(last[0], returning_pk=True)])
+        returned = write_together([*statements, insert_statement(last[0], returning_pk=True)], returning=True)
     else:  # more rows than one statement may bind (SQLite): one statement per chunk
         write_together(statements)
-        returned = [row for chunk in last for row in write_together([insert_statement(chunk, returning_pk=True)])]
+        returned = [row for chunk in last
+                    for row in write_together([insert_statement(chunk, returning_pk=True)], returning=True)]
     for obj, row in zip(groups[-1], returned, strict=True):
         obj.pk = row[0]
+    alias = connection.alias
     for group in groups:
         for obj in group:
             obj._state.adding = False
-            obj._state.db = connection.alias
+            obj._state.db = alias
 
 
 @functools.lru_cache(maxsize=512)
