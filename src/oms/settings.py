@@ -35,21 +35,23 @@ INSTALLED_APPS = [
     *[REGISTRY[name].app for name in OMS_MODULES],
 ]
 
+# Django's session, CSRF, authentication, messages and frame-options middleware, each skipped for
+# the token-authenticated JSON API under /api/ (see oms.core.middleware).
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "oms.core.middleware.SessionForPages",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oms.core.middleware.CsrfForPages",
+    "oms.core.middleware.AuthenticationForPages",
+    "oms.core.middleware.MessagesForPages",
+    "oms.core.middleware.FrameOptionsForPages",
     "oms.core.middleware.RequestContextMiddleware",
 ]
 if "backoffice" in OMS_MODULES:
     # After authentication: the language an operator chose in the back office wins over the browser's.
-    MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    MIDDLEWARE.insert(MIDDLEWARE.index("oms.core.middleware.AuthenticationForPages") + 1,
                       "oms.backoffice.middleware.UserLanguageMiddleware")
 
 ROOT_URLCONF = "oms.urls"
