@@ -5,9 +5,9 @@ from psycopg import _queries as psycopg_queries
 
 # psycopg turns each query's %s placeholders into $n once and caches the result, but only for queries
 # of at most 4,096 bytes and 50 parameters (it expects longer ones to be one-off ORM inserts). Our
-# hot writes are longer and repeat exactly (the order, its lines and its ledger rows in one
-# statement; the audit records and events in another): uncached, psycopg re-parsed them on every
-# call, about a tenth of an order's CPU. The cache keeps its 128 entries, so at most ~2 MB.
+# hot writes are longer and repeat exactly (an order with its lines, ledger rows, audit records and
+# events in one statement; an audit seal): uncached, psycopg re-parsed them on every call, 5-10 %
+# of an order's CPU. The cache keeps its 128 entries, so at most ~2 MB.
 QUERY_CACHE_MAX_LENGTH = 16384
 QUERY_CACHE_MAX_PARAMS = 1000
 

@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Exists, Model, OuterRef, Prefetch, QuerySet
 
 from oms.core.errors import NotFound
+from oms.core.models import CustomFieldDefinition
 from oms.core.selectors import audit_for_object
 from oms.core.services.customfields import custom_filter
 from oms.core.sqlbatch import fetch_as, next_id_sql
@@ -120,7 +121,8 @@ def _placement_sql(by_warehouse_code: bool, vendor: str) -> str:
     # (without any, an order without custom values needs no look at them).
     line_ids = f"(SELECT array_agg({next_id_sql(SalesOrderLine)}) FROM generate_series(1, %s))"
     columns += f", {next_id_sql(SalesOrder)}, {line_ids}" if vendor == "postgresql" else ", NULL, NULL"
-    columns += f", EXISTS (SELECT 1 FROM core_customfielddefinition d WHERE d.target = '{ORDER_CUSTOM_TARGET}')"
+    definitions = CustomFieldDefinition._meta.db_table
+    columns += f", EXISTS (SELECT 1 FROM {definitions} d WHERE d.target = '{ORDER_CUSTOM_TARGET}')"
     return (f"SELECT {columns} FROM parties_party p LEFT JOIN ({location}) loc ON 1 = 1"
             + address("b", "billing") + address("s", "shipping") + " WHERE p.code = %s AND p.is_customer")
 
