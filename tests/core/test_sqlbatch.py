@@ -104,4 +104,3 @@ def test_inserts_are_split_under_the_databases_parameter_limit():
     chunks = sqlbatch._chunks(rows)
     assert len(chunks) >= 2 and sum(map(len, chunks)) == len(rows)
     assert all(len(chunk) * fields <= limit for chunk in chunks)
-

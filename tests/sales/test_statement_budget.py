@@ -10,11 +10,10 @@ pytestmark = pytest.mark.django_db
 # A confirmed 3-line order through the API with an Idempotency-Key. Counted: the token lookup and
 # everything in the order's transaction (not BEGIN/COMMIT, nor the test's SAVEPOINT/RELEASE that
 # stand for them here). Sealing the audit chain runs after commit, in its own short transaction.
-#   both: token, idempotency claim, customer + addresses + warehouse (+ the order's id on PostgreSQL),
-#         products, prices, the 3 stock levels (one UPDATE), number, stored response
-#   PostgreSQL: + the order with its lines, reservations and stock moves (one statement), the order
-#         number with outbox and audit (one)
-#   SQLite (no data-modifying CTEs): + order, lines, reservations, stock moves, order number, outbox, audit
+#   both: token, idempotency claim, customer + addresses + warehouse (+ the ids of the order and its
+#         lines on PostgreSQL), products, prices, the 3 stock levels (one UPDATE), number, stored response
+#   PostgreSQL: + the order with its number, lines, reservations, stock moves, audit and outbox (one)
+#   SQLite (no data-modifying CTEs): + order, lines, reservations, stock moves, audit, outbox
 # The custom field definitions are read only when orders have some (test_orders covers both cases).
 BUDGET = {"postgresql": 9, "sqlite": 14}
 

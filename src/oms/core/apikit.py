@@ -29,12 +29,17 @@ MAX_PAGE_SIZE = 200
 DEFAULT_PAGE_SIZE = 50
 
 
+def json_timestamp(value: datetime) -> str:
+    """A timestamp as the API writes it: ISO 8601 with its microseconds, UTC as "Z"."""
+    return value.isoformat().replace("+00:00", "Z")
+
+
 class _Encoder(NinjaJSONEncoder):
     """Timestamps with their microseconds (Django's encoder cuts them to milliseconds)."""
 
     def default(self, o):
         if isinstance(o, datetime):
-            return o.isoformat().replace("+00:00", "Z")
+            return json_timestamp(o)
         return super().default(o)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from ninja import Field, Header, Query, Router, Schema
 
-from oms.core.apikit import idempotent, page_of, require_perm
+from oms.core.apikit import idempotent, json_timestamp, page_of, require_perm
 from oms.core.money import Money, amount_rounded, to_decimal
 from oms.core.schemas import AmountIn
 from oms.sales.lines import LineSpec
@@ -190,14 +190,6 @@ class TimelineOut(Schema):
     changes: dict
 
 
-def _when(value: datetime | None) -> str | None:
-    """A timestamp as OrderOut writes it (ISO 8601, UTC as "Z")."""
-    if value is None:
-        return None
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
 def _out(order) -> dict:
     """``OrderOut`` of an order as JSON-ready values, built directly: every placed order is answered
     (and stored for replays) with it, and the schema's validation cost a twentieth of a placement's
@@ -214,8 +206,9 @@ def _out(order) -> dict:
         "subtotal": rounded(order.subtotal), "discount_total": rounded(order.discount_total),
         "tax_total": rounded(order.tax_total), "total": rounded(order.total), "hold_reason": order.hold_reason,
         "notes": order.notes, "custom": order.custom, "billing_address": order.billing_address,
-        "shipping_address": order.shipping_address, "created_at": _when(order.created_at),
-        "updated_at": _when(order.updated_at), "confirmed_at": _when(order.confirmed_at),
+        "shipping_address": order.shipping_address, "created_at": json_timestamp(order.created_at),
+        "updated_at": json_timestamp(order.updated_at),
+        "confirmed_at": json_timestamp(order.confirmed_at) if order.confirmed_at else None,
         "lines": [{"id": line.pk, "position": line.position, "sku": line.sku, "description": line.description,
                    "quantity": str(line.quantity), "unit_price": str(line.unit_price),
                    "discount_percent": str(line.discount_percent), "discount_amount": str(line.discount_amount),

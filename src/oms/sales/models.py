@@ -38,6 +38,10 @@ class PaymentStatus(models.TextChoices):
     VOIDED = "voided", _("voided")
 
 
+# The unique index of (channel, external_ref): a second order from a channel with the same reference.
+EXTERNAL_REF_UNIQUE = "sales_order_unique_external_ref"
+
+
 class SalesOrder(CustomFieldsMixin):
     number = models.CharField(_("number"), max_length=50, unique=True)
     status = models.CharField(_("status"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DRAFT)
@@ -94,7 +98,7 @@ class SalesOrder(CustomFieldsMixin):
         ]
         constraints = [
             models.UniqueConstraint(fields=["channel", "external_ref"], condition=~Q(external_ref=""),
-                                    name="sales_order_unique_external_ref"),
+                                    name=EXTERNAL_REF_UNIQUE),
         ]
 
     def __str__(self) -> str:

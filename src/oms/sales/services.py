@@ -29,7 +29,7 @@ from oms.inventory.services import (
 from oms.parties.models import Party
 from oms.sales.hooks import order_cancel_hooks_run
 from oms.sales.lines import LineSpec, build_lines, change_lines, line_snapshot, totals_of
-from oms.sales.models import Channel, SalesOrder, SalesOrderLine
+from oms.sales.models import EXTERNAL_REF_UNIQUE, Channel, SalesOrder, SalesOrderLine
 from oms.sales.selectors import ORDER_CUSTOM_TARGET, placement_context
 from oms.sales.states import EDITABLE, OPEN, RESERVING, OrderStatus, transition_check
 
@@ -201,8 +201,10 @@ def order_create(*, spec: OrderSpec, confirm: bool = False) -> SalesOrder:
     return _with_lines(order, lines)
 
 
-# How each database names the unique index of (channel, external_ref) when an insert breaks it.
-_DUPLICATE_REFERENCE = re.compile(r"sales_order_unique_external_ref|sales_salesorder\.channel, sales_salesorder\.external_ref")
+# How each database names the unique index of (channel, external_ref) when an insert breaks it
+# (SQLite names the columns, not the index).
+_DUPLICATE_REFERENCE = re.compile(
+    rf"{EXTERNAL_REF_UNIQUE}|{SalesOrder._meta.db_table}\.channel, {SalesOrder._meta.db_table}\.external_ref")
 
 
 def _insert_order(order: SalesOrder, lines: list[SalesOrderLine], reserved: PendingStock | None,
