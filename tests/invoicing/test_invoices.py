@@ -11,7 +11,7 @@ from inv_helpers import hand_invoice, issued
 from oms.core.errors import Conflict, DomainError, InvalidTransition
 from oms.core.models import AuditRecord, OutboxEvent
 from oms.core.services.numbering import series_get, series_set_format
-from oms.invoicing.models import Invoice, InvoiceLine, InvoicingSettings
+from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, InvoicingSettings
 from oms.invoicing.selectors import invoice_balance, invoice_timeline
 from oms.invoicing.services import (
     LineSpec, invoice_cancel, invoice_create_from_order, invoice_issue, invoice_update, invoicing_settings_update,
@@ -151,6 +151,45 @@ def test_invoice_the_whole_order_once(world):
     assert exc.value.code == "nothing_to_invoice"
     invoice_cancel(invoice=invoice)  # a cancelled draft gives the quantities back
     assert invoice_create_from_order(order=order).total == D("89.10")
+
+
+def _priced(invoice):
+    return [(x.sku, x.quantity, x.unit_price, x.discount_amount, x.tax_percent, x.line_subtotal, x.line_tax,
+             x.line_total, [(t.code, t.percent, t.taxable, t.amount) for t in x.taxes.all()])
+            for x in invoice.lines.all()]
+
+
+def test_an_order_invoiced_and_issued_at_once_is_a_draft_issued_today(world):
+    two_steps = invoice_issue(invoice=invoice_create_from_order(
+        order=confirmed_order(("WIDGET", "3"), ("GADGET", "2"), discount_amount="1.00")))
+    order = confirmed_order(("WIDGET", "3"), ("GADGET", "2"), discount_amount="1.00")
+    at_once = invoice_create_from_order(order=order, issue=True)
+    assert (at_once.status, at_once.number, at_once.sales_order) == ("issued", f"INV-{YEAR}-00002", order)
+    header = ("subtotal", "tax_total", "total", "issue_date", "due_date", "payment_terms_days")
+    assert [getattr(at_once, f) for f in header] == [getattr(two_steps, f) for f in header]
+    assert at_once.total == order.total and at_once.issued_at is not None
+    stored = Invoice.objects.get(pk=at_once.pk)
+    assert _priced(stored) == _priced(two_steps) and stored.status == "issued"
+    assert [r.action for r in invoice_timeline(invoice=at_once)] == ["invoice.created", "invoice.issued"]
+    created = invoice_timeline(invoice=at_once)[0].changes
+    assert created["sales_order"] == order.number and len(created["lines"]) == 2
+    event = OutboxEvent.objects.filter(event_type="invoice.issued").latest("id")
+    assert (event.payload["number"], event.payload["total"], event.payload["status"]) == (
+        at_once.number, str(at_once.total), "issued")
+    with pytest.raises(Conflict) as exc:  # nothing left: refused, and no number is taken
+        invoice_create_from_order(order=order, issue=True)
+    assert exc.value.code == "nothing_to_invoice"
+    assert invoice_create_from_order(order=confirmed_order(("WIDGET", "1")), issue=True).number == \
+        f"INV-{YEAR}-00003"
+
+
+def test_issuing_a_draft_priced_as_on_the_issue_date_leaves_its_lines_as_they_are(world):
+    draft = invoice_create_from_order(order=confirmed_order(("WIDGET", "3"), ("GADGET", "1")))
+    rows = InvoiceLineTax.objects.filter(line__invoice=draft).order_by("id")
+    before = list(rows.values_list("id", "line_id", "amount"))
+    issued_now = invoice_issue(invoice=draft)  # today, under the rates the draft was priced with
+    assert list(rows.values_list("id", "line_id", "amount")) == before  # not deleted and written again
+    assert issued_now.status == "issued" and issued_now.total == draft.total
 
 
 def test_invoice_only_what_was_fulfilled(world):

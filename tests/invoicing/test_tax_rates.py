@@ -89,6 +89,7 @@ def test_invoice_lines_take_the_rate_of_the_document_date(idr_customer, rates):
     assert (new.tax_total, new.total) == (D("24000"), D("224000"))
     old_line = old.lines.get()
     assert (old_line.tax_rate, old_line.tax_percent, old_line.tax_category) == (rates.ppn11, D("11"), rates.ppn)
+    assert [(t.percent, t.amount) for t in old_line.taxes.all()] == [(D("11"), D("22000"))]  # re-taxed rows
 
 
 def test_an_explicit_rate_outside_its_validity_is_refused(idr_customer, rates):

@@ -15,7 +15,7 @@ from oms.sales.models import SalesOrder
 if apps.is_installed("oms.shipping"):
     from oms.shipping.services import shipment_create, shipment_ship
 if apps.is_installed("oms.invoicing"):
-    from oms.invoicing.services import invoice_create_from_order, invoice_issue
+    from oms.invoicing.services import invoice_create_from_order
 if apps.is_installed("oms.payments"):
     from oms.payments.services import AllocationSpec, payment_record
 
@@ -47,8 +47,7 @@ def order_ship_open(*, order: SalesOrder, carrier: str = "", tracking_number: st
 
 def order_invoice(*, order: SalesOrder):
     """Invoice what is left to invoice on the order, and issue the invoice (numbered), in one transaction."""
-    with transaction.atomic():
-        return invoice_issue(invoice=invoice_create_from_order(order=order))
+    return invoice_create_from_order(order=order, issue=True)
 
 
 def order_invoice_pay(*, invoice, amount: object, method: str, reference: str = ""):

@@ -20,7 +20,9 @@ from oms.invoicing.pdf import invoice_pdf, pdf_filename
 from oms.invoicing.schemas import (
     BalanceOut, FromOrderIn, InvoiceIn, InvoiceOut, InvoicePage, InvoicePatch, NoteIn, ReasonIn, invoice_out,
 )
-from oms.invoicing.selectors import InvoiceFilter, invoice_account, invoice_get, invoice_list, invoice_timeline
+from oms.invoicing.selectors import (
+    InvoiceFilter, invoice_account, invoice_find, invoice_get, invoice_list, invoice_timeline,
+)
 from oms.invoicing.states import ISSUED
 from oms.invoicing.ubl import invoice_ubl, ubl_filename
 from oms.invoicing.services import (
@@ -85,10 +87,7 @@ def invoices_from_order(request, order_number: str, payload: FromOrderIn = None,
     issue = bool(payload and payload.issue)
 
     def action():
-        invoice = invoice_create_from_order(order=order_get(number=order_number))
-        if issue:
-            invoice = invoice_issue(invoice=invoice)
-        return 201, _out(invoice)
+        return 201, _out(invoice_create_from_order(order=order_get(number=order_number), issue=issue))
 
     return idempotent(request, key=idempotency_key, body={"issue": issue}, action=action)
 
@@ -115,7 +114,7 @@ def invoices_patch(request, key: str, payload: InvoicePatch):
     values = payload.dict(exclude_unset=True)
     if payload.lines is not None:
         values["lines"] = [line.to_spec(f"lines.{i}") for i, line in enumerate(payload.lines)]
-    invoice = invoice_update(invoice=invoice_get(key=key), **values)
+    invoice = invoice_update(invoice=invoice_find(key=key), **values)
     return invoice_out(invoice_get(key=invoice.pk))
 
 
@@ -123,7 +122,7 @@ def invoices_patch(request, key: str, payload: InvoicePatch):
 def invoices_issue(request, key: str):
     """Issue a draft: numbered, dated, due after the payment terms, totals frozen."""
     require_perm(request, "invoicing.change_invoice")
-    invoice = invoice_issue(invoice=invoice_get(key=key))
+    invoice = invoice_issue(invoice=invoice_find(key=key))
     return invoice_out(invoice_get(key=invoice.pk))
 
 
@@ -131,7 +130,7 @@ def invoices_issue(request, key: str):
 def invoices_cancel(request, key: str, payload: ReasonIn = None):
     """Cancel a draft. An issued invoice is not cancelled (409): credit it with a credit note."""
     require_perm(request, "invoicing.change_invoice")
-    invoice = invoice_cancel(invoice=invoice_get(key=key), reason=payload.reason if payload else "")
+    invoice = invoice_cancel(invoice=invoice_find(key=key), reason=payload.reason if payload else "")
     return invoice_out(invoice_get(key=invoice.pk))
 
 
@@ -140,7 +139,7 @@ def _note(request, key: str, payload: NoteIn, idempotency_key: str | None, creat
 
     def action():
         lines = [line.to_spec(f"lines.{i}") for i, line in enumerate(payload.lines)]
-        note = create(invoice=invoice_get(key=key), lines=lines, reason=payload.reason)
+        note = create(invoice=invoice_find(key=key), lines=lines, reason=payload.reason)
         return 201, _out(note)
 
     return idempotent(request, key=idempotency_key, body=payload.dict(), action=action)
@@ -182,7 +181,7 @@ def invoices_balance(request, key: str):
 def invoices_timeline(request, key: str):
     require_perm(request, "invoicing.view_invoice")
     return [{"seq": r.seq, "created_at": r.created_at.isoformat(), "actor_label": r.actor_label, "action": r.action,
-             "changes": r.changes} for r in invoice_timeline(invoice=invoice_get(key=key))]
+             "changes": r.changes} for r in invoice_timeline(invoice=invoice_find(key=key))]
 
 
 def _document(content: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -195,7 +194,7 @@ def _document(content: bytes, content_type: str, filename: str) -> HttpResponse:
 def invoices_pdf(request, key: str):
     """The document as a PDF, in the customer's language."""
     require_perm(request, "invoicing.view_invoice")
-    invoice = invoice_get(key=key)
+    invoice = invoice_find(key=key)
     return _document(invoice_pdf(invoice), "application/pdf", pdf_filename(invoice))
 
 
@@ -203,7 +202,7 @@ def invoices_pdf(request, key: str):
 def invoices_ubl(request, key: str):
     """The issued document as UBL 2.1 (PEPPOL BIS Billing 3.0): an Invoice, or a CreditNote."""
     require_perm(request, "invoicing.view_invoice")
-    invoice = invoice_get(key=key)
+    invoice = invoice_find(key=key)
     if invoice.status not in ISSUED:
         raise Conflict("Only an issued document has a UBL form", field="status", code="not_issued")
     return _document(invoice_ubl(invoice), "application/xml", ubl_filename(invoice))

@@ -231,15 +231,26 @@ def invoices_full() -> QuerySet[Invoice]:
                         .prefetch_related(Prefetch("lines", queryset=lines)))
 
 
-def invoice_get(*, key: str | int) -> Invoice:
-    """A document by number, or by id (drafts have no number yet)."""
-    qs = invoices_full()
-    invoice = qs.filter(number=str(key)).first()
+def _by_key(qs: QuerySet[Invoice], key: str | int) -> Invoice:
+    """By number, or by id (drafts have no number yet): a ``str`` key is tried as a number first,
+    then as an id when it is all digits; an ``int`` key is an id."""
+    invoice = None if isinstance(key, int) else qs.filter(number=key).first()
     if invoice is None and str(key).isdigit():
         invoice = qs.filter(pk=int(key)).first()
     if invoice is None:
         raise NotFound(f"No invoice {key!r}", field="invoice")
     return invoice
+
+
+def invoice_get(*, key: str | int) -> Invoice:
+    """A document with its lines, taxes and balance (``invoices_full``), by number or id."""
+    return _by_key(invoices_full(), key)
+
+
+def invoice_find(*, key: str | int) -> Invoice:
+    """A document with its customer, order and original, by number or id: for a service that locks
+    and reads it again, and for the PDF and UBL forms, which read their own lines (no balance)."""
+    return _by_key(Invoice.objects.select_related("customer", "sales_order", "original"), key)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ if apps.is_installed("oms.shipping"):
     from oms.shipping.services import shipment_ship
 if apps.is_installed("oms.invoicing"):
     from oms.invoicing.pdf import invoice_pdf, pdf_filename
-    from oms.invoicing.selectors import invoice_get
+    from oms.invoicing.selectors import invoice_find
 if apps.is_installed("oms.payments"):
     from oms.payments.models import Payment
 
@@ -183,7 +183,7 @@ def invoice_document(request, ref: str, invoice_id: int):
     _module_or_404("invoicing")
     order = _order_or_404(ref)
     try:
-        invoice = invoice_get(key=invoice_of(order, invoice_id).pk)
+        invoice = invoice_find(key=invoice_of(order, invoice_id).pk)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     response = HttpResponse(invoice_pdf(invoice), content_type="application/pdf")

@@ -11,21 +11,23 @@ draft is re-taxed when it is issued.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from django.db.models import Model
 from django.utils import timezone
 
 from oms.catalog.models import Product, TaxCategory
 from oms.catalog.services import quantity_validate
 from oms.core.context import current_actor
 from oms.core.errors import DomainError, NotFound
-from oms.core.models import OutboxEvent
 from oms.core.money import CurrencyMismatch, Money, amount_rounded, to_decimal
-from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
 from oms.core.services.company import company_default
 from oms.core.services.events import event_build
+from oms.core.sqlbatch import insert_together
 from oms.invoicing import taxes as tx
 from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, TaxRate
 from oms.invoicing.selectors import NoTaxRate, invoicing_settings, rate_valid_on, rates_applying
@@ -218,8 +220,10 @@ def products_by_sku(specs: list[LineSpec], field: str) -> list[LineSpec]:
     return result
 
 
-def build_lines(invoice: Invoice, specs: list[LineSpec], *, on_date: date, field: str = "lines") -> Built:
-    """Price the lines for the document (not saved): amounts, taxes and the document totals on ``invoice``."""
+def build_lines(invoice: Invoice, specs: list[LineSpec], *, on_date: date, field: str = "lines",
+                rounding: str | None = None) -> Built:
+    """Price the lines for the document (not saved): amounts, taxes and the document totals on
+    ``invoice``. ``rounding``: the settings' tax rounding, when the caller has read them already."""
     if not specs:
         raise DomainError("A document needs at least one line", field=field, code="required")
     specs = products_by_sku(specs, field)
@@ -245,7 +249,7 @@ def build_lines(invoice: Invoice, specs: list[LineSpec], *, on_date: date, field
             description=description[:300], quantity=quantity, unit_price=price, discount_amount=discount,
             tax_category=category, order_line=spec.order_line, original_line=spec.original_line))
     totals = tx.compute(inputs, currency=invoice.currency, tax_inclusive=invoice.tax_inclusive,
-                        rounding=invoicing_settings().tax_rounding, field=field)
+                        rounding=rounding or invoicing_settings().tax_rounding, field=field)
     built = Built(lines=lines, taxes=[], totals=totals)
     for line, out in zip(lines, totals.lines):
         apply_amounts(line, out)
@@ -273,13 +277,18 @@ def totals_set(invoice: Invoice, totals: tx.Totals) -> None:
     invoice.withholding_total, invoice.total = totals.withholding_total, totals.total
 
 
-def lines_save(built: Built) -> None:
-    """Insert the lines, then their taxes (bulk; the lines get their ids first)."""
+def lines_insert(built: Built) -> list[InvoiceLineTax]:
+    """Insert the lines (they get their ids); returns their tax rows, ready to insert."""
     InvoiceLine.objects.bulk_create(built.lines)
     for line, rows in zip(built.lines, built.taxes):
         for row in rows:
             row.line = line
-    InvoiceLineTax.objects.bulk_create([row for rows in built.taxes for row in rows])
+    return [row for rows in built.taxes for row in rows]
+
+
+def lines_save(built: Built) -> None:
+    """Insert the lines, then their taxes."""
+    InvoiceLineTax.objects.bulk_create(lines_insert(built))
 
 
 def line_snapshot(line: InvoiceLine) -> dict:
@@ -306,13 +315,14 @@ class Effects:
     def add(self, action: str, changes: dict) -> None:
         self.steps.append((action, changes))
 
-    def flush(self, *others: Effects) -> None:
-        """Write the events and then the audit records of this and the ``others`` (last writes)."""
+    def flush(self, *others: Effects, rows: Sequence[Model] = ()) -> None:
+        """Write the events and then the audit records of this and the ``others`` (last writes),
+        with the service's other new ``rows`` (of one model) in the same statement on PostgreSQL."""
         events, entries = [], []
         for effects in (self, *others):
             effects.collect(events, entries)
-        OutboxEvent.objects.bulk_create(events)
-        audit_record_many(entries=entries)
+        insert_together(rows, events, audit_rows(entries=entries))
+        audit_seal_after_commit()
 
     def collect(self, events: list, entries: list) -> None:
         doc = self.invoice

@@ -22,7 +22,7 @@ from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, Recurring
 from oms.invoicing.selectors import invoice_account, invoiced_quantities, invoicing_settings
 from oms.invoicing.services.common import (
     Built, Effects, LineSpec, actor_label, build_lines, customer_get, default_billing_address, line_snapshot,
-    lines_save, stored_taxes, today,
+    lines_insert, lines_save, stored_taxes, today,
 )
 from oms.invoicing.states import ISSUED, payment_status, transition_check
 from oms.parties.models import Party
@@ -69,11 +69,17 @@ def totals_snapshot(invoice: Invoice) -> dict:
     return {name: str(amount_rounded(getattr(invoice, name), invoice.currency)) for name in TOTAL_FIELDS}
 
 
-def _write_new(invoice: Invoice, built: Built, effects: Effects, action: str = "invoice.created") -> Invoice:
+def _write_new(invoice: Invoice, built: Built, effects: Effects, action: str = "invoice.created") -> list:
+    """Insert the document and its lines; returns the lines' tax rows, for ``effects.flush(rows=...)``."""
     invoice.save(force_insert=True)
-    lines_save(built)
+    taxes = lines_insert(built)
     effects.add(action, {"lines": [line_snapshot(x) for x in built.lines], **totals_snapshot(invoice)})
-    return invoice
+    return taxes
+
+
+def _issued_changes(invoice: Invoice) -> dict:
+    return {"status": [S.DRAFT, S.ISSUED], "number": invoice.number, "issue_date": invoice.issue_date.isoformat(),
+            "due_date": invoice.due_date.isoformat() if invoice.due_date else None, **totals_snapshot(invoice)}
 
 
 def invoice_create(*, customer: str, lines: list[LineSpec], currency: str | None = None, tax_inclusive: bool = False,
@@ -94,8 +100,7 @@ def invoice_create(*, customer: str, lines: list[LineSpec], currency: str | None
     built = build_lines(invoice, list(lines), on_date=today())
     with transaction.atomic():
         effects = Effects(invoice)
-        _write_new(invoice, built, effects)
-        effects.flush()
+        effects.flush(rows=_write_new(invoice, built, effects))
     return invoice
 
 
@@ -125,9 +130,13 @@ def _order_line_specs(order: SalesOrder, policy: str) -> list[LineSpec]:
     return specs
 
 
-def invoice_create_from_order(*, order: SalesOrder) -> Invoice:
+def invoice_create_from_order(*, order: SalesOrder, issue: bool = False) -> Invoice:
     """A draft invoice for what is left to invoice on a sales order: every ordered quantity, or only
-    the fulfilled ones when the invoicing policy says so. 409 ``nothing_to_invoice`` when nothing is left."""
+    the fulfilled ones when the invoicing policy says so. 409 ``nothing_to_invoice`` when nothing is left.
+
+    With ``issue``, the invoice is issued in the same transaction, as ``invoice_issue`` would issue
+    the draft today: taxed on today's date, numbered, due ``payment_terms_days`` later."""
+    on = today()
     with transaction.atomic():
         order = (SalesOrder.objects.select_for_update(of=("self",)).select_related("customer")
                  .filter(pk=order.pk).first())
@@ -136,10 +145,10 @@ def invoice_create_from_order(*, order: SalesOrder) -> Invoice:
         if order.status not in INVOICEABLE_ORDERS:
             raise Conflict(f"Order {order.number} is {order.status}: only confirmed orders are invoiced",
                            field="order", code="order_not_invoiceable")
-        policy = invoicing_settings().invoice_policy
-        specs = _order_line_specs(order, policy)
+        rules = invoicing_settings()
+        specs = _order_line_specs(order, rules.invoice_policy)
         if not specs:
-            what = "fulfilled" if policy == "fulfilled" else "ordered"
+            what = "fulfilled" if rules.invoice_policy == "fulfilled" else "ordered"
             raise Conflict(f"Everything {what} on order {order.number} is already invoiced", field="order",
                            code="nothing_to_invoice")
         party = order.customer
@@ -148,11 +157,17 @@ def invoice_create_from_order(*, order: SalesOrder) -> Invoice:
                           billing_address=order.billing_address or default_billing_address(party),
                           language=party.language, created_by=actor_label(),
                           custom=custom_values_clean(target=CUSTOM_TARGET, values=None))
-        built = build_lines(invoice, specs, on_date=today())
+        built = build_lines(invoice, specs, on_date=on, rounding=rules.tax_rounding)
+        if issue:  # numbered last but one: the number series stays locked until commit
+            transition_check(invoice.status, S.ISSUED, kind=invoice.kind)
+            invoice.status = S.ISSUED
+            issue_fields(invoice, on)
         effects = Effects(invoice)
-        _write_new(invoice, built, effects)
+        taxes = _write_new(invoice, built, effects)
         effects.steps[-1][1]["sales_order"] = order.number
-        effects.flush()
+        if issue:
+            effects.add("invoice.issued", _issued_changes(invoice))
+        effects.flush(rows=taxes)
     return invoice
 
 
@@ -219,6 +234,23 @@ def respec(line: InvoiceLine) -> LineSpec:
                     original_line=line.original_line, **kwargs)
 
 
+# What pricing a line sets, as stored: a line whose values all match was priced the same way.
+_PRICED = tuple(InvoiceLine._meta.get_field(name).attname for name in LINE_FIELDS)
+_TAX_PRICED = ("tax_rate_id", "code", "name", "percent", "kind", "compound", "taxable", "amount")
+
+
+def _repriced(old: list[InvoiceLine], built: Built) -> bool:
+    """Whether pricing the lines again changed any stored line or line tax (issued under the rates
+    and settings the draft was priced with: no)."""
+    for new, existing, new_taxes in zip(built.lines, old, built.taxes, strict=True):
+        if any(getattr(new, name) != getattr(existing, name) for name in _PRICED):
+            return True
+        stored = [tuple(getattr(t, name) for name in _TAX_PRICED) for t in existing.taxes.all()]
+        if stored != [tuple(getattr(t, name) for name in _TAX_PRICED) for t in new_taxes]:
+            return True
+    return False
+
+
 def lines_replace_amounts(old: list[InvoiceLine], built: Built) -> None:
     """Store re-priced amounts and taxes on the existing lines (their ids do not change)."""
     for new, existing in zip(built.lines, old, strict=True):
@@ -255,15 +287,13 @@ def invoice_issue(*, invoice: Invoice, issue_date: date | None = None) -> Invoic
         if not lines:
             raise DomainError("An invoice without lines cannot be issued", field="lines", code="required")
         built = build_lines(invoice, [respec(x) for x in lines], on_date=on)
-        lines_replace_amounts(lines, built)
+        if _repriced(lines, built):  # else the stored lines are already what the issue date gives
+            lines_replace_amounts(lines, built)
         invoice.status = S.ISSUED
         issue_fields(invoice, on)
         invoice.save()
         effects = Effects(invoice)
-        effects.add(f"{invoice.kind}.issued", {"status": [S.DRAFT, S.ISSUED], "number": invoice.number,
-                                               "issue_date": on.isoformat(),
-                                               "due_date": invoice.due_date.isoformat() if invoice.due_date else None,
-                                               **totals_snapshot(invoice)})
+        effects.add(f"{invoice.kind}.issued", _issued_changes(invoice))
         effects.flush()
     return invoice
 

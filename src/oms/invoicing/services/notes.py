@@ -21,7 +21,7 @@ from oms.invoicing.balances import credit_check
 from oms.invoicing.models import Invoice, InvoiceLine
 from oms.invoicing.selectors import invoice_account
 from oms.invoicing.services.common import (
-    Effects, LineSpec, actor_label, build_lines, line_snapshot, lines_save, stored_taxes, today,
+    Effects, LineSpec, actor_label, build_lines, line_snapshot, lines_insert, stored_taxes, today,
 )
 from oms.invoicing.services.invoices import issue_fields, locked, status_refresh, totals_snapshot
 from oms.invoicing.states import ISSUED
@@ -96,7 +96,7 @@ def _note_create(*, kind: str, invoice: Invoice, lines: list[NoteLineSpec], reas
             raise DomainError("A debit note must add more than zero", field="lines", code="invalid_amount")
         issue_fields(note, on)
         note.save(force_insert=True)
-        lines_save(built)
+        taxes = lines_insert(built)
         invoice_effects = Effects(original)
         status_refresh(original, invoice_effects)
         invoice_effects.steps.insert(0, (f"invoice.{'credited' if kind == K.CREDIT_NOTE else 'debited'}",
@@ -106,7 +106,7 @@ def _note_create(*, kind: str, invoice: Invoice, lines: list[NoteLineSpec], reas
         note_effects.add(f"{kind}.issued", {"original": original.number, "reason": reason,
                                             "lines": [line_snapshot(x) for x in built.lines],
                                             "issue_date": on.isoformat(), **totals_snapshot(note)})
-        note_effects.flush(invoice_effects)
+        note_effects.flush(invoice_effects, rows=taxes)
     return note
 
 
