@@ -4,12 +4,13 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.db.models import Value
+from django.db.models import F, Value
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from oms.core import sqlbatch
-from oms.core.models import ApiToken, AuditRecord, IdempotencyRecord, OutboxEvent
-from oms.core.sqlbatch import fetch_as, insert_together, select_related_where
+from oms.core.models import ApiToken, AuditRecord, CustomFieldDefinition, IdempotencyRecord, OutboxEvent
+from oms.core.sqlbatch import fetch_as, insert_together, select_related_where, update_statement, write_together
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,27 @@ def test_expressions_take_the_compilers_path():
     event = OutboxEvent(event_type="a.b", aggregate_type="x", aggregate_id="1", attempts=Value(2) + Value(5))
     insert_together([event])
     assert OutboxEvent.objects.get(pk=event.pk).attempts == 7
+
+
+def test_update_statements_write_what_save_writes_in_one_round_trip():
+    event = OutboxEvent.objects.create(event_type="a.b", aggregate_type="x", aggregate_id="1")
+    other = OutboxEvent.objects.create(event_type="a.b", aggregate_type="x", aggregate_id="2")
+    rule = CustomFieldDefinition.objects.create(target="sales.order", key="k", label="K", field_type="decimal")
+    event.payload, event.attempts, event.delivered_at = {"amount": "1.50", "n": [1]}, 3, timezone.now()
+    other.attempts, other.aggregate_id = 9, "not written"
+    rule.min_value, rule.choices = Decimal("0.0000000001"), ["a", "b"]
+    with CaptureQueriesContext(connection) as queries:
+        write_together([update_statement(event, ["payload", "attempts", "delivered_at"]),
+                        update_statement(other, ["attempts"]), update_statement(rule, ["min_value", "choices"])])
+    assert len(queries) == (1 if connection.vendor == "postgresql" else 3)
+    stored = OutboxEvent.objects.get(pk=event.pk)
+    assert (stored.payload, stored.attempts, stored.delivered_at) == (event.payload, 3, event.delivered_at)
+    assert OutboxEvent.objects.values_list("attempts", "aggregate_id").get(pk=other.pk) == (9, "2")
+    stored_rule = CustomFieldDefinition.objects.get(pk=rule.pk)
+    assert (stored_rule.min_value, stored_rule.choices) == (Decimal("0.0000000001"), ["a", "b"])
+    event.attempts = F("attempts") + 1
+    with pytest.raises(ValueError, match="needs the ORM's own UPDATE"):
+        update_statement(event, ["attempts"])
 
 
 def test_fetch_as_converts_like_the_orm():

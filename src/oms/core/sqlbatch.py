@@ -134,6 +134,24 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
     return sql, params
 
 
+def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
+    """The UPDATE ``obj.save(update_fields=fields)`` runs (``auto_now`` fields set as save sets them),
+    without save's signals: for a service that writes several changed rows in one round trip with
+    ``write_together``. Fields with their own placeholder and values that are expressions are refused."""
+    opts, db = obj._meta, connections[DEFAULT_DB_ALIAS]
+    qn = connection.ops.quote_name
+    columns, params = [], []
+    for name in fields:
+        field = opts.get_field(name)
+        value = field.pre_save(obj, False)
+        if hasattr(field, "get_placeholder") or hasattr(value, "resolve_expression"):
+            raise ValueError(f"{opts.label}.{name} needs the ORM's own UPDATE")
+        columns.append(f"{qn(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, db))
+    sql = f"UPDATE {qn(opts.db_table)} SET {', '.join(columns)} WHERE {qn(opts.pk.column)} = %s"
+    return sql, [*params, opts.pk.get_db_prep_value(obj.pk, db)]
+
+
 def next_id_sql(model: type[Model]) -> str | None:
     """An SQL expression that draws the next primary key of ``model`` from its sequence, for a read
     that runs anyway to hand out the id of a row about to be written: the row, and rows that refer to

@@ -90,11 +90,15 @@ class Backorder:
         return _q(self.level.reserved - max(self.level.on_hand, Decimal(0)))
 
 
+def reservation_claims(*, product_id: int, location_id: int) -> list[Claim]:
+    """The reservations of a product at a location, oldest first (to cover with ``cover_in_order``)."""
+    return [Claim(r.reference, _q(r.quantity)) for r in
+            Reservation.objects.filter(product_id=product_id, location_id=location_id).order_by("id")]
+
+
 def reservations_covered(*, product_id: int, location_id: int, on_hand: Decimal) -> list[Cover]:
     """The reservations of a product at a location, oldest first, each with what ``on_hand`` covers."""
-    claims = [Claim(r.reference, _q(r.quantity)) for r in
-              Reservation.objects.filter(product_id=product_id, location_id=location_id).order_by("id")]
-    return cover_in_order(_q(on_hand), claims)
+    return cover_in_order(_q(on_hand), reservation_claims(product_id=product_id, location_id=location_id))
 
 
 def open_backorders(*, sku: str | None = None, warehouse: str | None = None,

@@ -7,14 +7,15 @@ the number counter; audit records last.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from oms.catalog.models import Product
 from oms.core.errors import DomainError, NotFound
-from oms.core.models import OutboxEvent
 from oms.core.money import Money, amount_rounded, is_known_currency, to_decimal
-from oms.core.services.audit import AuditEntry, audit_record_many
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
 from oms.core.services.events import event_build
+from oms.core.sqlbatch import Statement, insert_together
 from oms.inventory.models import Warehouse
 from oms.parties.models import Party
 from oms.purchasing.matching import Tolerance
@@ -39,12 +40,15 @@ class Effects:
         item = (action, object_type, object_id, changes, event)
         self.items.insert(0, item) if first else self.items.append(item)
 
-    def flush(self) -> None:
-        OutboxEvent.objects.bulk_create([
-            event_build(event_type=action, aggregate_type=object_type, aggregate_id=object_id, payload=changes)
-            for action, object_type, object_id, changes, event in self.items if event])
-        audit_record_many(entries=[AuditEntry(action, object_type, object_id, changes)
-                                   for action, object_type, object_id, changes, _ in self.items])
+    def flush(self, *, before: Sequence[Statement] = ()) -> None:
+        """Write the events and audit records, after the service's other pending writes ``before``
+        (UPDATEs of rows it changed): one statement on PostgreSQL."""
+        events = [event_build(event_type=action, aggregate_type=object_type, aggregate_id=object_id, payload=changes)
+                  for action, object_type, object_id, changes, event in self.items if event]
+        records = audit_rows(entries=[AuditEntry(action, object_type, object_id, changes)
+                                      for action, object_type, object_id, changes, _ in self.items])
+        insert_together(events, records, before=before)
+        audit_seal_after_commit()
 
 
 def settings_get() -> PurchasingSettings:

@@ -11,7 +11,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -19,9 +19,10 @@ from oms.catalog.models import Product
 from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError, NotFound
 from oms.core.services.numbering import number_allocate
-from oms.inventory.backorders import newly_covered
+from oms.core.sqlbatch import update_statement
+from oms.inventory.backorders import cover_in_order, newly_covered
 from oms.inventory.models import Location, StockLevel
-from oms.inventory.selectors import reservations_covered
+from oms.inventory.selectors import reservation_claims
 from oms.inventory.services import Receipt as Goods
 from oms.inventory.services import default_location, stock_receive
 from oms.purchasing.costing import moving_average
@@ -84,24 +85,22 @@ def _wanted(order: PurchaseOrder, lines: dict[int, PurchaseOrderLine],
 def _costs_lock(products: list[Product], currency: str) -> dict[int, ProductCost]:
     """The products' cost rows in this currency, created when missing, locked in product id order."""
     ids = sorted({p.pk for p in products})
-    for pk in ids:
-        if not ProductCost.objects.filter(product_id=pk, currency=currency).exists():
-            try:
-                with transaction.atomic():
-                    ProductCost.objects.create(product_id=pk, currency=currency, average_cost=ZERO)
-            except IntegrityError:
-                pass  # created concurrently; the lock below waits for it
+    have = set(ProductCost.objects.filter(product_id__in=ids, currency=currency).values_list("product_id", flat=True))
+    if missing := [pk for pk in ids if pk not in have]:
+        # A concurrent receipt may create the same rows: its insert wins, and the lock below waits for it.
+        ProductCost.objects.bulk_create([ProductCost(product_id=pk, currency=currency, average_cost=ZERO)
+                                         for pk in missing], ignore_conflicts=True)
     rows = ProductCost.objects.select_for_update().filter(product_id__in=ids, currency=currency).order_by("product_id")
     return {row.product_id: row for row in rows}
 
 
-def _on_hand_total(product_id: int) -> Decimal:
-    return Decimal(str(StockLevel.objects.filter(product_id=product_id).aggregate(s=Sum("on_hand"))["s"] or 0))
-
-
-def _on_hand_at(product_id: int, location: Location) -> Decimal:
-    level = StockLevel.objects.filter(product_id=product_id, location=location).first()
-    return level.on_hand if level else ZERO
+def _on_hand_totals(product_ids: list[int]) -> dict[int, Decimal]:
+    """On hand per product over every location (the moving average is over all of a product's stock)."""
+    totals = dict.fromkeys(product_ids, ZERO)
+    for product_id, total in (StockLevel.objects.filter(product_id__in=product_ids).order_by()
+                              .values_list("product_id").annotate(s=Sum("on_hand"))):
+        totals[product_id] = Decimal(str(total or 0))
+    return totals
 
 
 def _orders_by_reference(references: set[str]) -> dict[str, str]:
@@ -125,7 +124,7 @@ def receipt_create(*, order: PurchaseOrder, lines: dict[int, object] | None = No
         chosen = sorted(((locked[pk], q) for pk, q in wanted.items()), key=lambda item: (item[0].product_id,
                                                                                         item[0].pk))
         costs = _costs_lock([line.product for line, _ in chosen], order.currency)
-        on_hand_before = {pk: _on_hand_total(pk) for pk in costs}
+        on_hand_before = _on_hand_totals(list(costs))
         receipt = Receipt(number=f"~{uuid.uuid4().hex}", purchase_order=order, location=target, notes=notes,
                           received_on=received_on or timezone.localdate())
         receipt.save(force_insert=True)
@@ -136,9 +135,10 @@ def receipt_create(*, order: PurchaseOrder, lines: dict[int, object] | None = No
                                          for (line, q), move in zip(chosen, moves)])
         received_here: dict[int, Decimal] = {}
         cost_changes = {}
+        updates = []  # written with the events and audit records, in one statement on PostgreSQL
         for line, quantity in chosen:
             line.quantity_received += quantity
-            line.save(update_fields=["quantity_received"])
+            updates.append(update_statement(line, ["quantity_received"]))
             cost = costs[line.product_id]
             before = cost.average_cost
             cost.average_cost = moving_average(on_hand_before=on_hand_before[line.product_id],
@@ -148,14 +148,14 @@ def receipt_create(*, order: PurchaseOrder, lines: dict[int, object] | None = No
             on_hand_before[line.product_id] += quantity
             received_here[line.product_id] = received_here.get(line.product_id, ZERO) + quantity
             cost_changes.setdefault(line.product.sku, [str(before), ""])[1] = str(cost.average_cost)
-        for cost in costs.values():
-            cost.save(update_fields=["average_cost", "received_quantity", "updated_at"])
+        updates += [update_statement(cost, ["average_cost", "received_quantity", "updated_at"])
+                    for cost in costs.values()]
         filled = _backorders_filled(target, received_here, {line.product_id: line.product.sku for line, _ in chosen})
         receipt.backorders_filled = filled
         effects = Effects()
         status_advance(order, list(locked.values()), effects)
         receipt.number = number_allocate(doc_type=RECEIPT_SERIES, default_format=RECEIPT_FORMAT)
-        receipt.save(update_fields=["number", "backorders_filled"])
+        updates.append(update_statement(receipt, ["number", "backorders_filled"]))
         payload = {"number": receipt.number, "purchase_order": order.number, "location": str(target),
                    "lines": [{"line": line.position, "sku": line.product.sku, "quantity": str(q),
                               "unit_cost": str(line.unit_price)} for line, q in chosen],
@@ -164,17 +164,24 @@ def receipt_create(*, order: PurchaseOrder, lines: dict[int, object] | None = No
         for fill in filled:
             effects.add("backorder.filled", "sales.order", fill["order"] or fill["reference"],
                         {**fill, "receipt": receipt.number})
-        effects.flush()
+        effects.flush(before=updates)
     return receipt
 
 
 def _backorders_filled(location: Location, received: dict[int, Decimal], skus: dict[int, str]) -> list[dict]:
-    """Which waiting documents the goods just received covered, per product, oldest first."""
+    """Which waiting documents the goods just received covered, per product, oldest first. Only a
+    product reserved beyond what was on hand before the receipt has any waiting (inventory keeps
+    ``reserved`` the sum of the reservations)."""
+    levels = {level.product_id: level for level in StockLevel.objects.filter(product_id__in=list(received),
+                                                                              location=location)}
     found = []
     for product_id, quantity in sorted(received.items()):
-        on_hand = _on_hand_at(product_id, location)
-        before = reservations_covered(product_id=product_id, location_id=location.pk, on_hand=on_hand - quantity)
-        after = reservations_covered(product_id=product_id, location_id=location.pk, on_hand=on_hand)
+        level = levels.get(product_id)
+        if level is None or level.reserved <= level.on_hand - quantity:
+            continue
+        claims = reservation_claims(product_id=product_id, location_id=location.pk)
+        on_hand = level.on_hand.quantize(QUANTUM)
+        before, after = cover_in_order(on_hand - quantity, claims), cover_in_order(on_hand, claims)
         for reference, gained in newly_covered(before, after).items():
             found.append({"reference": reference, "sku": skus[product_id], "quantity": str(gained)})
     numbers = _orders_by_reference({f["reference"] for f in found})
