@@ -15,6 +15,7 @@ from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError, NotFound
 from oms.core.money import to_decimal
 from oms.core.services.numbering import number_allocate
+from oms.core.sqlbatch import update_statement
 from oms.payments.services import payment_send
 from oms.purchasing.matching import MatchLine, three_way_match
 from oms.purchasing.models import BillPayment, PurchaseOrder, PurchaseOrderLine, SupplierBill, SupplierBillLine
@@ -121,20 +122,21 @@ def supplier_bill_create(*, order: PurchaseOrder, supplier_reference: str, lines
         SupplierBillLine.objects.bulk_create([
             SupplierBillLine(bill=bill, order_line=line, quantity=q, unit_price=p,
                              line_total=line_total(q, p, order.currency)) for line, q, p in cleaned])
+        updates = []  # written with the events and audit records, in one statement on PostgreSQL
         for line, quantity, _ in cleaned:
             line.quantity_billed += quantity
-            line.save(update_fields=["quantity_billed"])
+            updates.append(update_statement(line, ["quantity_billed"]))
         effects = Effects()
         status_advance(order, list(locked.values()), effects)
         bill.number = number_allocate(doc_type=BILL_SERIES, default_format=BILL_FORMAT)
-        SupplierBill.objects.filter(pk=bill.pk).update(number=bill.number)
+        updates.append(update_statement(bill, ["number"]))
         changes = {"supplier_reference": reference, "differences": differences,
                    "lines": [{"line": line.position, "sku": line.product.sku, "quantity": str(q),
                               "unit_price": str(p)} for line, q, p in cleaned]}
         _record(effects, bill, "supplier_bill.created", changes)
         if differences:
             _record(effects, bill, "supplier_bill.held", {"differences": differences})
-        effects.flush()
+        effects.flush(before=updates)
     return bill
 
 
