@@ -333,15 +333,25 @@ def reservation_release_all(*, reference: str) -> list[StockMove]:
     return reservation_set(reference=reference, location=None, wanted={})
 
 
-def reservation_consume(*, reference: str, product: Product, quantity: Decimal) -> StockMove:
-    """Ship reserved goods: on-hand and reserved both go down (used by fulfilment)."""
-    current = Reservation.objects.filter(reference=reference, product=product).first()
-    if current is None or current.quantity < quantity:
-        raise InsufficientStock(f"{reference} has not reserved {quantity} of {product.sku}", field="quantity")
-    (move,) = _apply_changes([Change(product, current.location, -quantity, -quantity,
-                                     StockMove.Kind.SHIPMENT, reference)])
-    if current.quantity == quantity:
-        current.delete()
-    else:
-        Reservation.objects.filter(pk=current.pk).update(quantity=current.quantity - quantity)
-    return move
+def reservations_consume(*, reference: str, quantities: dict[Product, Decimal]) -> list[StockMove]:
+    """Ship reserved goods (product -> quantity): on-hand and reserved both go down, and the document's
+    reservations by as much (used by fulfilment). All or nothing, in the caller's transaction."""
+    held = {r.product_id: r for r in Reservation.objects.select_related("location")
+            .filter(reference=reference, product__in=list(quantities))}
+    changes, used_up, partly = [], [], []
+    for product, quantity in sorted(quantities.items(), key=lambda item: item[0].pk):
+        current = held.get(product.pk)
+        if current is None or current.quantity < quantity:
+            raise InsufficientStock(f"{reference} has not reserved {quantity} of {product.sku}", field="quantity")
+        changes.append(Change(product, current.location, -quantity, -quantity, StockMove.Kind.SHIPMENT, reference))
+        if current.quantity == quantity:
+            used_up.append(current.pk)
+        else:
+            current.quantity -= quantity
+            partly.append(current)
+    moves = _apply_changes(changes)
+    if used_up:
+        Reservation.objects.filter(pk__in=used_up).delete()
+    if partly:
+        Reservation.objects.bulk_update(partly, ["quantity"])
+    return moves

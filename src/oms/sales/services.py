@@ -22,7 +22,7 @@ from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_com
 from oms.core.services.customfields import custom_values_clean
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
-from oms.core.sqlbatch import insert_together
+from oms.core.sqlbatch import Statement, insert_together, update_statement
 from oms.inventory.services import (
     PendingStock, default_location, reservation_release_all, reservation_reserve_new, reservation_set,
 )
@@ -74,7 +74,7 @@ class _Effects:
         step = (action, changes, status or self.order.status)
         self.steps.insert(0, step) if first else self.steps.append(step)
 
-    def flush(self, *, rows: Sequence[Sequence[Model]] = ()) -> None:
+    def flush(self, *, rows: Sequence[Sequence[Model]] = (), before: Sequence[Statement] = ()) -> None:
         order = self.order
         total = str(amount_rounded(order.total, order.currency))
         events, entries = [], []
@@ -87,8 +87,9 @@ class _Effects:
                 payload["previous_status"] = changes["status"][0]
             events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
                                       payload=payload))
-        # With the service's other new rows (``rows``, groups of one model each): one statement on PostgreSQL.
-        insert_together(*rows, audit_rows(entries=entries), events)
+        # With the service's other new rows (``rows``, groups of one model each) and its other writes
+        # (``before``: UPDATEs of rows it changed): one statement on PostgreSQL.
+        insert_together(*rows, audit_rows(entries=entries), events, before=before)
         audit_seal_after_commit()
 
 
@@ -366,13 +367,13 @@ def order_fulfilment_record(*, order: SalesOrder, quantities: dict[int, Decimal]
             line.quantity_fulfilled += quantity
             changed.append(line)
             recorded[str(line_id)] = str(quantity)
-        SalesOrderLine.objects.bulk_update(changed, ["quantity_fulfilled"])
+        updates = [update_statement(line, ["quantity_fulfilled"]) for line in changed]
         done = all(line.quantity_fulfilled >= line.quantity for line in lines)
         target = S.FULFILLED if done else S.PARTIALLY_FULFILLED
         if target != order.status:
             _set_status(order, target, effects, f"order.{target}", fulfilled=recorded)
-            order.save(update_fields=["status", "updated_at"])
+            updates.append(update_statement(order, ["status", "updated_at"]))
         else:
             effects.add("order.fulfilment_recorded", {"fulfilled": recorded})
-        effects.flush()
+        effects.flush(before=updates)
     return order

@@ -12,6 +12,7 @@ reserved beyond its on-hand stock; shipping more of it than is there is refused 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import transaction
@@ -20,13 +21,13 @@ from django.utils import timezone
 
 from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError, NotFound
-from oms.core.models import OutboxEvent
 from oms.core.money import to_decimal
-from oms.core.services.audit import audit_record
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
 from oms.core.services.events import event_build
 from oms.core.services.numbering import number_allocate
+from oms.core.sqlbatch import insert_together, update_statement
 from oms.inventory.models import Location, Reservation, StockLevel, Warehouse
-from oms.inventory.services import default_location, reservation_consume
+from oms.inventory.services import default_location, reservations_consume
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.services import order_fulfilment_record
 from oms.sales.states import OrderStatus
@@ -40,13 +41,17 @@ SHIPPABLE = frozenset({OrderStatus.CONFIRMED, OrderStatus.PARTIALLY_FULFILLED})
 ZERO = Decimal(0)
 
 
-def _record(shipment: Shipment, action: str, changes: dict) -> None:
-    """The outbox event and the audit record of one step, written in the step's transaction."""
+def _record(shipment: Shipment, action: str, changes: dict, *, saving: Sequence[str] = ()) -> None:
+    """The outbox event and the audit record of one step, written in the step's transaction, with
+    the shipment's changed fields (``saving``): one statement on PostgreSQL."""
     payload = {**changes, "id": shipment.pk, "number": shipment.number, "order": shipment.order.number,
                "status": shipment.status}
-    OutboxEvent.objects.bulk_create([event_build(event_type=action, aggregate_type="shipping.shipment",
-                                                 aggregate_id=shipment.pk, payload=payload)])
-    audit_record(action=action, object_type="shipping.shipment", object_id=shipment.pk, changes=changes)
+    event = event_build(event_type=action, aggregate_type="shipping.shipment", aggregate_id=shipment.pk,
+                        payload=payload)
+    records = audit_rows(entries=[AuditEntry(action=action, object_type="shipping.shipment", object_id=shipment.pk,
+                                             changes=changes)])
+    insert_together([event], records, before=[update_statement(shipment, saving)] if saving else ())
+    audit_seal_after_commit()
 
 
 def _lock_order(order: SalesOrder) -> SalesOrder:
@@ -242,8 +247,8 @@ def shipment_pack(*, shipment: Shipment, weight=None, parcels: int | None = None
             changes["parcels"] = [shipment.parcels, parcels]
             shipment.parcels = parcels
         shipment.packed_at = timezone.now()
-        shipment.save(update_fields=["status", "weight", "parcels", "packed_at", "updated_at"])
-        _record(shipment, "shipment.packed", changes)
+        _record(shipment, "shipment.packed", changes,
+                saving=["status", "weight", "parcels", "packed_at", "updated_at"])
     return shipment
 
 
@@ -269,17 +274,17 @@ def shipment_ship(*, shipment: Shipment, carrier: str | None = None, service: st
             if product is not None and product.is_stocked:
                 per_product[product] = per_product.get(product, ZERO) + line.quantity
         _on_hand_check(order, per_product)
-        for product in sorted(per_product, key=lambda p: p.pk):  # stock rows in lock order
-            reservation_consume(reference=order.stock_reference, product=product, quantity=per_product[product])
+        if per_product:  # stock rows changed in product id order, inside inventory
+            reservations_consume(reference=order.stock_reference, quantities=per_product)
         order_fulfilment_record(order=order, quantities={line.order_line_id: line.quantity for line in lines})
         shipment.shipped_at = timezone.now()
         shipment.number = number_allocate(doc_type=DOC_TYPE, default_format=DEFAULT_FORMAT)
-        shipment.save(update_fields=["status", "number", "carrier", "service", "tracking_number", "tracking_url",
-                                     "shipped_at", "updated_at"])
         changes.update(lines={str(line.order_line_id): str(line.quantity) for line in lines},
                        carrier=shipment.carrier, service=shipment.service,
                        tracking_number=shipment.tracking_number, tracking_url=shipment.tracking_url)
-        _record(shipment, "shipment.shipped", changes)
+        _record(shipment, "shipment.shipped", changes, saving=["status", "number", "carrier", "service",
+                                                               "tracking_number", "tracking_url", "shipped_at",
+                                                               "updated_at"])
     return shipment
 
 
@@ -288,8 +293,7 @@ def shipment_deliver(*, shipment: Shipment) -> Shipment:
         _, shipment = _locked(shipment)
         changes = _move(shipment, S.DELIVERED)
         shipment.delivered_at = timezone.now()
-        shipment.save(update_fields=["status", "delivered_at", "updated_at"])
-        _record(shipment, "shipment.delivered", changes)
+        _record(shipment, "shipment.delivered", changes, saving=["status", "delivered_at", "updated_at"])
     return shipment
 
 
@@ -298,11 +302,8 @@ def shipment_cancel(*, shipment: Shipment, reason: str = "") -> Shipment:
     with transaction.atomic():
         _, shipment = _locked(shipment)
         changes = _move(shipment, S.CANCELLED, {"reason": reason})
-        shipment.save(update_fields=["status", "updated_at"])
-        _record(shipment, "shipment.cancelled", changes)
+        _record(shipment, "shipment.cancelled", changes, saving=["status", "updated_at"])
     return shipment
-
-
 
 
 def shipments_cancel_for_order(*, order: SalesOrder, reason: str = "") -> list[Shipment]:
@@ -319,7 +320,6 @@ def shipments_cancel_for_order(*, order: SalesOrder, reason: str = "") -> list[S
                      .filter(order=order, status__in=PENDING).order_by("pk")):
         shipment.order = order
         changes = _move(shipment, S.CANCELLED, {"reason": why, "order_cancelled": True})
-        shipment.save(update_fields=["status", "updated_at"])
-        _record(shipment, "shipment.cancelled", changes)
+        _record(shipment, "shipment.cancelled", changes, saving=["status", "updated_at"])
         cancelled.append(shipment)
     return cancelled
