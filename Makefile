@@ -49,6 +49,7 @@ bench: install  # needs PostgreSQL on 127.0.0.1:5432; see docs/performance.md
 	$(BIN)/python bench/orders.py
 	$(BIN)/python bench/big_order.py
 	$(BIN)/python bench/queries.py
+	$(BIN)/python bench/invoices.py
 
 clean:
 	rm -rf $(VENV) var

@@ -29,7 +29,7 @@ from oms.invoicing.services import (
     credit_note_create, debit_note_create, invoice_cancel, invoice_create, invoice_create_from_order, invoice_issue,
     invoice_update,
 )
-from oms.sales.selectors import order_get
+from oms.sales.selectors import order_find
 
 router = Router(tags=["invoicing"])
 router.add_router("", rates_router)
@@ -87,7 +87,7 @@ def invoices_from_order(request, order_number: str, payload: FromOrderIn = None,
     issue = bool(payload and payload.issue)
 
     def action():
-        return 201, _out(invoice_create_from_order(order=order_get(number=order_number), issue=issue))
+        return 201, _out(invoice_create_from_order(order=order_find(number=order_number), issue=issue))
 
     return idempotent(request, key=idempotency_key, body={"issue": issue}, action=action)
 

@@ -16,7 +16,7 @@ from oms.returns.services import (
     Inspection, ReturnLineSpec, return_approve, return_close, return_create, return_receive, return_reject,
     return_resolve,
 )
-from oms.sales.selectors import order_get
+from oms.sales.selectors import order_find
 
 router = Router(tags=["returns"])
 
@@ -193,7 +193,7 @@ def returns_create(request, payload: ReturnIn, idempotency_key: str | None = Hea
     require_perm(request, "returns.add_return")
 
     def action():
-        rma = return_create(order=order_get(number=payload.order), reason=payload.reason, notes=payload.notes,
+        rma = return_create(order=order_find(number=payload.order), reason=payload.reason, notes=payload.notes,
                             lines=[ReturnLineSpec(line_id=x.line_id, quantity=x.quantity) for x in payload.lines])
         return 201, _out(rma)
 

@@ -11,7 +11,7 @@ from oms.core.apikit import idempotent, json_timestamp, page_of, require_perm
 from oms.core.money import Money, amount_rounded, to_decimal
 from oms.core.schemas import AmountIn
 from oms.sales.lines import LineSpec
-from oms.sales.selectors import OrderFilter, order_get, order_list, order_timeline
+from oms.sales.selectors import OrderFilter, order_find, order_get, order_list, order_timeline
 from oms.sales.services import (
     LineChange, OrderSpec, order_cancel, order_complete, order_confirm, order_create, order_hold,
     order_lines_edit, order_release,
@@ -253,12 +253,12 @@ def orders_get(request, number: str):
 @router.get("/orders/{number}/timeline", response=list[TimelineOut])
 def orders_timeline(request, number: str):
     require_perm(request, "sales.view_salesorder")
-    return order_timeline(order=order_get(number=number))
+    return order_timeline(order=order_find(number=number))
 
 
 def _action(request, number: str, run):
     require_perm(request, "sales.change_salesorder")
-    return order_get(number=run(order_get(number=number)).number)
+    return order_get(number=run(order_find(number=number)).number)
 
 
 @router.post("/orders/{number}/confirm", response=OrderOut)

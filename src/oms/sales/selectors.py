@@ -77,6 +77,14 @@ def order_get(*, number: str) -> SalesOrder:
     return order
 
 
+def order_find(*, number: str) -> SalesOrder:
+    """The order row alone, by number: for a service that locks and reads it again (no lines)."""
+    order = SalesOrder.objects.filter(number=number).first()
+    if order is None:
+        raise NotFound(f"No order {number!r}", field="number")
+    return order
+
+
 def order_timeline(*, order: SalesOrder):
     return audit_for_object(object_type="sales.order", object_id=order.number)
 

@@ -13,7 +13,7 @@ from ninja import Field, Header, Query, Router, Schema
 from oms.core.apikit import idempotent, page_of, require_perm
 from oms.core.errors import Conflict
 from oms.core.schemas import AmountIn
-from oms.sales.selectors import order_get
+from oms.sales.selectors import order_find
 from oms.shipping.api_methods import router as methods_router
 from oms.shipping.documents import delivery_note_pdf, document_filename, packing_slip_pdf
 from oms.shipping.selectors import ShipmentFilter, shipment_get, shipment_list, shipment_timeline
@@ -159,7 +159,7 @@ def shipments_create(request, payload: ShipmentIn,
     def action():
         lines = None if payload.lines is None else {line.line_id: line.quantity for line in payload.lines}
         shipment = shipment_create(
-            order=order_get(number=payload.order), lines=lines, warehouse=payload.warehouse,
+            order=order_find(number=payload.order), lines=lines, warehouse=payload.warehouse,
             carrier=payload.carrier, service=payload.service, tracking_number=payload.tracking_number,
             tracking_url=payload.tracking_url, weight=payload.weight, parcels=payload.parcels, notes=payload.notes)
         return 201, _out(shipment)
