@@ -137,8 +137,12 @@ def _allocated() -> Coalesce | Value:
     model = allocation_model()
     if model is None:
         return ZERO
-    rows = model.objects.filter(Q(invoice_id=OuterRef("account_id")) | Q(invoice__original_id=OuterRef("account_id")))
-    return Coalesce(_sum(rows, "amount"), ZERO, output_field=AMOUNT)
+    # Two sums, each read through an index: one subquery with the OR of both made PostgreSQL scan
+    # every allocation for every invoice (seconds per invoice at a million of them).
+    on_invoice = model.objects.filter(invoice_id=OuterRef("account_id"))
+    on_its_notes = model.objects.filter(invoice__original_id=OuterRef("account_id"))
+    return (Coalesce(_sum(on_invoice, "amount"), ZERO, output_field=AMOUNT)
+            + Coalesce(_sum(on_its_notes, "amount"), ZERO, output_field=AMOUNT))
 
 
 def with_balance(qs: QuerySet[Invoice]) -> QuerySet[Invoice]:
