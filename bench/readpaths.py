@@ -93,6 +93,9 @@ def read_bench_run(args: argparse.Namespace, measure: Callable[[int, random.Rand
         size, orders, lines, parties = cur.fetchone()
     print(f"\nmeasuring, {args.samples} samples each, on {orders:,} orders, {lines:,} lines, {parties:,} customers "
           f"(database {size}); load average {os.getloadavg()[0]:.2f}:")
+    from oms.core.gc_tuning import gc_tune_for_serving
+
+    gc_tune_for_serving()  # the garbage collector as in `oms serve`'s workers (the loader's rows freed first)
     print_results(measure(args.samples, rng))
     print(f"\ntotal run time {(time.perf_counter() - began) / 60:.1f} min; {os.cpu_count()} CPUs, load average "
           f"now {os.getloadavg()[0]:.2f}")
