@@ -123,7 +123,6 @@ class Invoice(CustomFieldsMixin):
             # every invoice (100 ms at a million).
             models.Index(fields=["status", "id"], name="invoicing_status_id_idx"),
             models.Index(fields=["status", "due_date"], name="invoicing_status_due_idx"),
-            models.Index(fields=["sales_order"], name="invoicing_order_idx"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(kind="invoice", original__isnull=True) | ~Q(kind="invoice"),

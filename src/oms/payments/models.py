@@ -94,7 +94,6 @@ class Allocation(models.Model):
     class Meta:
         verbose_name = _("allocation")
         verbose_name_plural = _("allocations")
-        indexes = [models.Index(fields=["invoice"], name="payments_alloc_invoice_idx")]
         constraints = [models.CheckConstraint(condition=~Q(amount=0), name="payments_allocation_not_zero")]
 
 
