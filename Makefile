@@ -50,6 +50,7 @@ bench: install  # needs PostgreSQL on 127.0.0.1:5432; see docs/performance.md
 	$(BIN)/python bench/big_order.py
 	$(BIN)/python bench/queries.py
 	$(BIN)/python bench/invoices.py
+	$(BIN)/python bench/fulfilment.py
 
 clean:
 	rm -rf $(VENV) var

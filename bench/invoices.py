@@ -24,12 +24,12 @@ PostgreSQL's own TPC-B figure of the same run is printed beside them, for scale.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
+import functools
 import os
 import random
-import time
 
-from common import cpu_snapshot, cpu_used, django_setup, fresh_database, percentiles, pgbench_tps
+from common import django_setup, fresh_database, pgbench_tps
+from rounds import print_head, print_round, timed_round
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/oms_invoice_bench"
 N_PRODUCTS = 50
@@ -78,47 +78,6 @@ def _run_step(step: str, key: int | str) -> str:
     return invoice.number
 
 
-def worker(url: str, step: str, keys: list, barrier, results) -> None:
-    os.environ.setdefault("OMS_AUDIT_SEAL", "background")  # as the production processes run
-    django_setup(url)
-    from django.db import connection
-
-    connection.ensure_connection()
-    latencies, done, errors = [], [], 0
-    barrier.wait()
-    for key in keys:
-        started = time.perf_counter()
-        try:
-            done.append(_run_step(step, key))
-        except Exception as exc:  # noqa: BLE001 - a bench counts failures instead of stopping
-            errors += 1
-            print(f"  {step} of {key} failed: {exc!r}")
-            continue
-        latencies.append(time.perf_counter() - started)
-    results.put((os.getpid(), latencies, done, errors))
-
-
-def timed_round(url: str, step: str, keys: list, procs: int) -> dict:
-    ctx = multiprocessing.get_context("spawn")  # a forked child would share the parent's DB connection
-    barrier, results = ctx.Barrier(procs + 1), ctx.Queue()
-    workers = [ctx.Process(target=worker, args=(url, step, keys[i::procs], barrier, results)) for i in range(procs)]
-    for process in workers:
-        process.start()
-    barrier.wait()
-    cpu_before, started = cpu_snapshot(), time.perf_counter()
-    outcomes = [results.get() for _ in workers]
-    elapsed, cpu_after = time.perf_counter() - started, cpu_snapshot()
-    for process in workers:
-        process.join()
-    cpu = cpu_used(cpu_before, cpu_after, {"workers": {pid for pid, *_ in outcomes}, "postgres": "postgres"})
-    latencies = [x for _, lat, _, _ in outcomes for x in lat]
-    count = len(latencies)
-    return {"done": count, "numbers": [n for _, _, numbers, _ in outcomes for n in numbers],
-            "errors": sum(e for *_, e in outcomes), "seconds": elapsed,
-            **{k: v * 1000 for k, v in percentiles(latencies).items()},
-            **{f"cpu_{k}": v * 1000 / max(count, 1) for k, v in cpu.items()}}
-
-
 def statements_per_step() -> dict[str, int]:
     """SQL statements of one 3-line invoice: a draft from the order and its issue, an invoice issued
     at once, a PDF (after-commit work included)."""
@@ -157,19 +116,14 @@ def main() -> None:
 
     seed(N_PRODUCTS)
     print(f"PostgreSQL {args.db.rsplit('/', 1)[1]}: {args.invoices} invoices of 3 lines per step and round")
-    print(f"{'procs':>5} {'step':<10} {'per s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'errors':>6} "
-          f"{'CPU ms/invoice: workers':>24} {'postgres':>8}{'  ratio to pgbench' if tps else ''}")
+    print_head(tps)
     for round_no, procs in enumerate(int(p) for p in args.procs.split(",")):
         issued = []
         for step in STEPS:
             keys = issued[:args.invoices] if step == "pdf" else make_orders(args.invoices, seed=round_no * 10 + len(issued))
-            figures = timed_round(args.db, step, keys, procs)
-            issued += figures["numbers"] if step != "pdf" else []
-            rate = figures["done"] / figures["seconds"]
-            ratio = f"  {rate / tps:.4f}" if tps else ""
-            print(f"{procs:>5} {step:<10} {rate:>7.1f} {figures['p50']:>7.1f} {figures['p95']:>7.1f} "
-                  f"{figures['p99']:>7.1f} {figures['errors']:>6} {figures['cpu_workers']:>24.2f} "
-                  f"{figures['cpu_postgres']:>8.2f}{ratio}", flush=True)
+            figures = timed_round(args.db, functools.partial(_run_step, step), keys, procs)
+            issued += figures["results"] if step != "pdf" else []
+            print_round(procs, step, figures, tps)
     counts = statements_per_step()  # warm: counters, tax rates and the audit head exist
     print("SQL statements per 3-line invoice: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
 
