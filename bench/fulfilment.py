@@ -21,13 +21,10 @@ PostgreSQL's own TPC-B figure of the same run is printed beside them, for scale.
 # ruff: noqa: PLC0415 - Django pieces are imported once the database is chosen and Django is set up
 from __future__ import annotations
 
-import argparse
 import functools
-import os
 
-from common import django_setup, fresh_database, pgbench_tps
-from invoices import N_PRODUCTS, make_orders
-from rounds import print_head, print_round, timed_round
+from invoices import make_orders
+from rounds import bench_args, bench_prepare, print_head, print_round, timed_round
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/oms_fulfilment_bench"
 STEPS = ("ship", "ship,invoice")
@@ -62,21 +59,8 @@ def statements_per_step() -> dict[str, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default=os.environ.get("OMS_DATABASE_URL", DEFAULT_URL))
-    parser.add_argument("--orders", type=int, default=300, help="orders per step and round")
-    parser.add_argument("--procs", default="1,2", help="worker process counts, one round each")
-    parser.add_argument("--pgbench", type=int, default=10, metavar="SECONDS", help="pgbench run first (0: none)")
-    args = parser.parse_args()
-    if not args.db.startswith("postgres"):
-        parser.error("the fulfilment bench runs on PostgreSQL (--db postgresql://...)")
-
-    tps = pgbench_tps(args.pgbench) if args.pgbench else None
-    fresh_database(args.db)
-    django_setup(args.db)
-    from common import seed
-
-    seed(N_PRODUCTS)
+    args = bench_args(__doc__, default_url=DEFAULT_URL, count="orders")
+    tps = bench_prepare(args)
     print(f"PostgreSQL {args.db.rsplit('/', 1)[1]}: {args.orders} confirmed orders of 3 lines per step and round")
     print_head(tps)
     for round_no, procs in enumerate(int(p) for p in args.procs.split(",")):

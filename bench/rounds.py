@@ -3,12 +3,37 @@ throughput, latency and CPU figures of the service-layer benchmarks (invoices.py
 
 from __future__ import annotations
 
+import argparse
 import multiprocessing
 import os
 import time
 from collections.abc import Callable
 
-from common import cpu_snapshot, cpu_used, django_setup, percentiles
+from common import cpu_snapshot, cpu_used, django_setup, fresh_database, percentiles, pgbench_tps, seed
+
+N_PRODUCTS = 50
+
+
+def bench_args(doc: str, *, default_url: str, count: str) -> argparse.Namespace:
+    """--db, --<count> (per step and round), --procs and --pgbench, the database checked to be PostgreSQL."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default=os.environ.get("OMS_DATABASE_URL", default_url))
+    parser.add_argument(f"--{count}", type=int, default=300, help=f"{count} per step and round")
+    parser.add_argument("--procs", default="1,2", help="worker process counts, one round each")
+    parser.add_argument("--pgbench", type=int, default=10, metavar="SECONDS", help="pgbench run first (0: none)")
+    args = parser.parse_args()
+    if not args.db.startswith("postgres"):
+        parser.error("this bench runs on PostgreSQL (--db postgresql://...)")
+    return args
+
+
+def bench_prepare(args: argparse.Namespace) -> float | None:
+    """pgbench first (its tps, or None), then a fresh database with the bench seed, Django set up for it."""
+    tps = pgbench_tps(args.pgbench) if args.pgbench else None
+    fresh_database(args.db)
+    django_setup(args.db)
+    seed(N_PRODUCTS)
+    return tps
 
 
 def worker(url: str, run: Callable, keys: list, barrier, results) -> None:
