@@ -5,11 +5,13 @@ A fresh database (dropped, created, migrated) gets the bench seed (50 products w
 price list, a customer, a 11 % tax category) and, for each round, ``--invoices`` confirmed 3-line
 sales orders (untimed). Then, timed, worker processes share the orders and each one:
 
-* ``issue``: ``invoice_create_from_order`` (locks the order, reads what is left to invoice, taxes
-  the lines, writes the draft with its lines and tax rows, audit record and event), then
+* ``draft,issue``: ``invoice_create_from_order`` (locks the order, reads what is left to invoice,
+  taxes the lines, writes the draft with its lines and tax rows, audit record and event), then
   ``invoice_issue`` (locks the draft, re-taxes it on the issue date, freezes the totals, takes the
-  next number of the gap-free series, audit record and event): one issued invoice;
-* ``issue+pdf``: the same, then the PDF rendered from the stored invoice as a download or a mail
+  next number of the gap-free series, audit record and event): two transactions;
+* ``at once``: ``invoice_create_from_order(issue=True)``, the invoice issued in the same
+  transaction (what the API's ``"issue": true`` and the back office's "Invoice" step do);
+* ``at once+pdf``: the same, then the PDF rendered from the stored invoice as a download or a mail
   attachment would be (``invoice_pdf``: ReportLab, in the customer's language);
 * ``pdf``: the PDF alone, of invoices issued before (a download of an existing invoice).
 

@@ -9,9 +9,11 @@ from world import level
 
 from oms.core.errors import DomainError
 from oms.core.models import OutboxEvent
-from oms.inventory.models import StockLevel, StockMove
+from oms.inventory.models import Reservation, StockLevel, StockMove
 from oms.inventory.selectors import ledger_check
-from oms.inventory.services import InsufficientStock, location_create, stock_adjust, stock_transfer
+from oms.inventory.services import (
+    InsufficientStock, location_create, reservation_set, reservations_consume, stock_adjust, stock_transfer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +92,28 @@ def test_stock_api_adjust_list_and_moves(api, world):
     assert bad.status_code == 409 and bad.json()["error"]["code"] == "insufficient_stock"
     unknown = api.post("stock/adjustments", {"sku": "WIDGET", "warehouse": "NOPE", "quantity": "1", "reason": "x"})
     assert unknown.status_code == 404 and unknown.json()["error"]["field"] == "warehouse"
+
+
+def _reserved(world, reference):
+    reservation_set(reference=reference, location=world.location, wanted={world.widget: D(4), world.gadget: D(2)})
+    return lambda: dict(Reservation.objects.filter(reference=reference).values_list("product__sku", "quantity"))
+
+
+def test_shipping_consumes_several_reservations_at_once(world):
+    held = _reserved(world, "sales.order:900")
+    moves = reservations_consume(reference="sales.order:900", quantities={world.widget: D(1), world.gadget: D(2)})
+    assert sorted((m.product.sku, m.kind, m.on_hand_delta, m.reserved_delta) for m in moves) == [
+        ("GADGET", "shipment", D(-2), D(-2)), ("WIDGET", "shipment", D(-1), D(-1))]
+    assert held() == {"WIDGET": D(3)}  # the gadget's reservation is used up, the widget's partly
+    assert level(world.widget, world.location) == (D(9), D(3))
+    assert level(world.gadget, world.location) == (D(3), D(0))
+    assert ledger_check() == []
+
+
+def test_shipping_more_than_reserved_writes_nothing(world):
+    held = _reserved(world, "sales.order:901")
+    moves_before = StockMove.objects.count()
+    with pytest.raises(InsufficientStock), transaction.atomic():
+        reservations_consume(reference="sales.order:901", quantities={world.widget: D(1), world.gadget: D(3)})
+    assert held() == {"WIDGET": D(4), "GADGET": D(2)} and StockMove.objects.count() == moves_before
+    assert level(world.widget, world.location) == (D(10), D(4))

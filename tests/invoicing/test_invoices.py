@@ -9,10 +9,10 @@ from django.db import transaction
 from inv_helpers import hand_invoice, issued
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition
-from oms.core.models import AuditRecord, OutboxEvent
+from oms.core.models import AuditRecord, NumberCounter, OutboxEvent
 from oms.core.services.numbering import series_get, series_set_format
 from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, InvoicingSettings
-from oms.invoicing.selectors import invoice_balance, invoice_timeline
+from oms.invoicing.selectors import invoice_balance, invoice_find, invoice_get, invoice_timeline
 from oms.invoicing.services import (
     LineSpec, invoice_cancel, invoice_create_from_order, invoice_issue, invoice_update, invoicing_settings_update,
 )
@@ -247,3 +247,16 @@ def test_tax_inclusive_order_is_invoiced_inclusive(world):
     invoice = invoice_issue(invoice=invoice_create_from_order(order=order))
     assert invoice.tax_inclusive and invoice.total == order.total
     assert invoice.subtotal + invoice.tax_total == invoice.total
+
+
+def test_an_id_is_never_taken_for_a_number_of_digits_only(world):
+    """A series may number plainly ({seq}): the invoice numbered "7" and the invoice with id 7 can be two
+    different documents. An int key is an id; a string is tried as a number first."""
+    series_set_format(doc_type="invoicing.invoice", fmt="{seq}")
+    issued()  # the series' counter exists from here
+    draft = hand_invoice()
+    NumberCounter.objects.filter(series__doc_type="invoicing.invoice").update(last_value=draft.pk - 1)
+    numbered_like_the_draft = issued()
+    assert numbered_like_the_draft.number == str(draft.pk) and numbered_like_the_draft.pk != draft.pk
+    assert invoice_get(key=draft.pk).pk == draft.pk and invoice_find(key=draft.pk).pk == draft.pk
+    assert invoice_get(key=str(draft.pk)).pk == numbered_like_the_draft.pk

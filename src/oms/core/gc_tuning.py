@@ -1,4 +1,5 @@
-"""Garbage collector settings for a long-running server process (``oms serve``'s workers).
+"""Garbage collector settings for a long-running server process (``oms serve``'s workers, or any
+server that loads ``oms.wsgi``).
 
 A page of documents (invoices with their lines and taxes, orders with their lines) builds Django
 model instances that refer to each other (a prefetched line caches its parent), so they are freed
@@ -15,7 +16,9 @@ Two standard remedies (see the ``gc`` module's documentation of ``gc.freeze``):
   mostly dies young, before anything is promoted.
 
 Measured: collection per invoice page 12.5 → 2.7 ms, p95 152 → 53 ms (docs/performance.md).
-``OMS_GC_THRESHOLD=default`` keeps Python's own thresholds (freezing still applies).
+``OMS_GC_THRESHOLD=default`` keeps Python's own thresholds (freezing still applies). The first
+threshold is the young generation's size in every Python version we support; Python 3.14's
+incremental collector reads the others differently, which these settings leave to it.
 """
 
 from __future__ import annotations

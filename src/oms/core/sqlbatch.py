@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.transaction import TransactionManagementError
 from django.db.models import AutoField, Field, Model
+from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLInsertCompiler
 
@@ -136,8 +137,12 @@ def insert_statement(objs: Sequence[Model], *, returning_pk: bool = False) -> St
 
 def update_statement(obj: Model, fields: Sequence[str]) -> Statement:
     """The UPDATE ``obj.save(update_fields=fields)`` runs (``auto_now`` fields set as save sets them),
-    without save's signals: for a service that writes several changed rows in one round trip with
-    ``write_together``. Fields with their own placeholder and values that are expressions are refused."""
+    for a service that writes several changed rows in one round trip with ``write_together``.
+    Refused: a model with its own ``save()`` or with save signals (guards, caches: they would not
+    run), fields with their own placeholder, and values that are expressions."""
+    model = type(obj)
+    if model.save is not Model.save or pre_save.has_listeners(model) or post_save.has_listeners(model):
+        raise ValueError(f"{model._meta.label} has its own save() or save signals: save it with the ORM")
     opts, db = obj._meta, connections[DEFAULT_DB_ALIAS]
     qn = connection.ops.quote_name
     columns, params = [], []
@@ -184,19 +189,40 @@ def _chunks(objs: list[Model]) -> list[list[Model]]:
     return [objs[i:i + size] for i in range(0, len(objs), size)]
 
 
+# At most this many statements go in one combined statement: a document of thousands of lines
+# (one UPDATE each) is written in several, each quick to plan and under the parameter limit.
+MANY_STATEMENTS = 100
+
+
+def _combined(statements: list[Statement]) -> list[list[Statement]]:
+    """``statements`` in consecutive groups of at most MANY_STATEMENTS and max_params() parameters."""
+    limit = max_params() or POSTGRES_MAX_PARAMS
+    groups, group, size = [], [], 0
+    for statement in statements:
+        if group and (len(group) == MANY_STATEMENTS or size + len(statement[1]) > limit):
+            groups.append(group)
+            group, size = [], 0
+        group.append(statement)
+        size += len(statement[1])
+    return [*groups, group]
+
+
 def write_together(statements: Sequence[Statement], *, returning: bool = False) -> list[tuple]:
     """Run independent writes in order; with ``returning``, returns the rows the LAST statement
     returns (the caller knows whether it has a RETURNING clause: asking the cursor costs more).
 
-    On PostgreSQL every statement but the last becomes a data-modifying CTE of the last one.
+    On PostgreSQL every statement but the last becomes a data-modifying CTE of the last one (in
+    groups of at most MANY_STATEMENTS, under the parameter limit).
     """
     statements = [s for s in statements if s]
     if not statements:
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
-            head = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(statements[:-1]))
-            cursor.execute(f"WITH {head} {statements[-1][0]}", [p for _, params in statements for p in params])
+            for group in _combined(statements):
+                head = ", ".join(f"w{i} AS ({sql})" for i, (sql, _) in enumerate(group[:-1]))
+                sql = f"WITH {head} {group[-1][0]}" if head else group[-1][0]
+                cursor.execute(sql, [p for _, params in group for p in params])
         else:
             for sql, params in statements:
                 cursor.execute(sql, params)

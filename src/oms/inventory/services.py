@@ -336,8 +336,10 @@ def reservation_release_all(*, reference: str) -> list[StockMove]:
 def reservations_consume(*, reference: str, quantities: dict[Product, Decimal]) -> list[StockMove]:
     """Ship reserved goods (product -> quantity): on-hand and reserved both go down, and the document's
     reservations by as much (used by fulfilment). All or nothing, in the caller's transaction."""
-    held = {r.product_id: r for r in Reservation.objects.select_related("location")
-            .filter(reference=reference, product__in=list(quantities))}
+    held: dict[int, Reservation] = {}
+    for row in (Reservation.objects.select_related("location").filter(reference=reference,
+                                                                       product__in=list(quantities)).order_by("id")):
+        held.setdefault(row.product_id, row)  # the oldest, should a document hold one at two locations
     changes, used_up, partly = [], [], []
     for product, quantity in sorted(quantities.items(), key=lambda item: item[0].pk):
         current = held.get(product.pk)

@@ -100,7 +100,8 @@ def invoice_create(*, customer: str, lines: list[LineSpec], currency: str | None
     built = build_lines(invoice, list(lines), on_date=today())
     with transaction.atomic():
         effects = Effects(invoice)
-        effects.flush(rows=_write_new(invoice, built, effects))
+        taxes = _write_new(invoice, built, effects)
+        effects.flush(rows=taxes)
     return invoice
 
 
@@ -158,7 +159,7 @@ def invoice_create_from_order(*, order: SalesOrder, issue: bool = False) -> Invo
                           language=party.language, created_by=actor_label(),
                           custom=custom_values_clean(target=CUSTOM_TARGET, values=None))
         built = build_lines(invoice, specs, on_date=on, rounding=rules.tax_rounding)
-        if issue:  # numbered last but one: the number series stays locked until commit
+        if issue:  # numbered after pricing, just before the writes: the series stays locked until commit
             transition_check(invoice.status, S.ISSUED, kind=invoice.kind)
             invoice.status = S.ISSUED
             issue_fields(invoice, on)
