@@ -9,6 +9,8 @@ from pypdf import PdfReader
 
 from oms.core.models import AuditRecord, IdempotencyRecord, NumberCounter, OutboxEvent
 from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, TaxRate
+from oms.invoicing.schemas import InvoiceOut, InvoicePage, invoice_out
+from oms.invoicing.selectors import InvoiceFilter, invoice_get, invoice_list
 from oms.sales.models import SalesOrder
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +73,31 @@ def test_invoice_from_order_once(api, world):
     assert twice.status_code == 409 and twice.json()["error"]["code"] == "nothing_to_invoice"
     assert api.post("invoices/from-order/SO-NOPE").status_code == 404
     assert snapshot() == before
+
+
+def test_invoices_are_read_back_exactly_as_their_schema_shows_them(api, world):
+    """The list and the read of one invoice send invoice_out's dict without validating it again
+    (apikit.schema_shaped); it must equal the InvoiceOut schema's output, field for field, for a
+    draft, an issued invoice, one invoiced from an order, a credit note and a debit note."""
+    created(api)  # a draft
+    invoice = created(api, {**HAND, "issue": True, "tax_inclusive": True})
+    order = api.post("orders", {"customer": "C001", "confirm": True,
+                                "lines": [{"sku": "WIDGET", "quantity": "3", "discount_percent": "12.5"}]}).json()
+    api.post(f"invoices/from-order/{order['number']}", {"issue": True})
+    api.post(f"invoices/{invoice['number']}/credit-notes", {
+        "reason": "returned", "lines": [{"original_line_id": invoice["lines"][1]["id"], "quantity": "1"}]})
+    api.post(f"invoices/{invoice['number']}/debit-notes", {
+        "reason": "freight", "lines": [{"kind": "fee", "description": "Freight", "unit_price": "25.005",
+                                        "quantity": "1"}]})
+    page = api.get("invoices").json()
+    assert len(page["items"]) == 5
+    expected = InvoicePage.model_validate({"items": [invoice_out(x) for x in invoice_list(filters=InvoiceFilter())],
+                                           "next_cursor": None}).model_dump(mode="json")
+    assert page == expected
+    for item in page["items"]:
+        key = item["number"] or str(item["id"])
+        one = api.get(f"invoices/{key}").json()
+        assert one == item == InvoiceOut.model_validate(invoice_out(invoice_get(key=key))).model_dump(mode="json")
 
 
 def test_credit_and_debit_notes(api, world):
