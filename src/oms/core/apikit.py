@@ -147,7 +147,7 @@ def idempotent(request: HttpRequest, *, key: str | None, body: object,
     """
     fingerprint = request_fingerprint(method=request.method or "", path=request.path, body=body)
     status, payload = idempotent_run(key=key, fingerprint=fingerprint, action=action)
-    response = JsonResponse(payload, status=status, safe=False, encoder=_Encoder)
+    response = schema_shaped(payload, status=status)
     if key:
         response["Idempotency-Key"] = key
     return response

@@ -18,9 +18,9 @@ from django.utils import timezone
 
 from oms.core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from oms.core.money import Money, amount_rounded, is_known_currency
-from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
+from oms.core.services.audit import AuditEntry
 from oms.core.services.customfields import custom_values_clean
-from oms.core.services.events import event_build
+from oms.core.services.events import effects_write, event_build
 from oms.core.services.numbering import number_allocate
 from oms.core.sqlbatch import Statement, insert_together, update_statement
 from oms.inventory.services import (
@@ -87,10 +87,7 @@ class _Effects:
                 payload["previous_status"] = changes["status"][0]
             events.append(event_build(event_type=action, aggregate_type="sales.order", aggregate_id=order.number,
                                       payload=payload))
-        # With the service's other new rows (``rows``, groups of one model each) and its other writes
-        # (``before``: UPDATEs of rows it changed): one statement on PostgreSQL.
-        insert_together(*rows, audit_rows(entries=entries), events, before=before)
-        audit_seal_after_commit()
+        effects_write(events=events, entries=entries, rows=rows, before=before)
 
 
 def _active_customer(party: Party | None, code: str) -> Party:

@@ -6,13 +6,15 @@ Side effects that must not happen for a rolled-back change (mail, files) go thro
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from oms.core.models import OutboxEvent
-from oms.core.services.audit import jsonable
+from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit, jsonable
+from oms.core.sqlbatch import Statement, insert_together
 
 Handler = Callable[[OutboxEvent], None]
 _handlers: dict[str, list[Handler]] = {}
@@ -27,6 +29,15 @@ def event_build(*, event_type: str, aggregate_type: str, aggregate_id: object, p
     """An unsaved event, for services that insert several rows with one bulk_create."""
     return OutboxEvent(event_type=event_type, aggregate_type=aggregate_type, aggregate_id=str(aggregate_id),
                        payload=jsonable(payload))
+
+
+def effects_write(*, events: list[OutboxEvent], entries: list[AuditEntry], rows: Sequence[Sequence[Model]] = (),
+                  before: Sequence[Statement] = ()) -> None:
+    """A service's last writes: its other new rows (``rows``, groups of one model each), its events
+    and its audit records, after its pending UPDATEs (``before``): one statement on PostgreSQL
+    (``sqlbatch``). The records are chained once the transaction commits."""
+    insert_together(*rows, events, audit_rows(entries=entries), before=before)
+    audit_seal_after_commit()
 
 
 def after_commit(func: Callable[[], None]) -> None:

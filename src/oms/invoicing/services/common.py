@@ -24,10 +24,9 @@ from oms.catalog.services import quantity_validate
 from oms.core.context import current_actor
 from oms.core.errors import DomainError, NotFound
 from oms.core.money import CurrencyMismatch, Money, amount_rounded, to_decimal
-from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
+from oms.core.services.audit import AuditEntry
 from oms.core.services.company import company_default
-from oms.core.services.events import event_build
-from oms.core.sqlbatch import insert_together
+from oms.core.services.events import effects_write, event_build
 from oms.invoicing import taxes as tx
 from oms.invoicing.models import Invoice, InvoiceLine, InvoiceLineTax, TaxRate
 from oms.invoicing.selectors import NoTaxRate, invoicing_settings, rate_valid_on, rates_applying
@@ -321,8 +320,7 @@ class Effects:
         events, entries = [], []
         for effects in (self, *others):
             effects.collect(events, entries)
-        insert_together(rows, events, audit_rows(entries=entries))
-        audit_seal_after_commit()
+        effects_write(events=events, entries=entries, rows=[rows])
 
     def collect(self, events: list, entries: list) -> None:
         doc = self.invoice

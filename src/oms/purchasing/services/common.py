@@ -13,9 +13,9 @@ from decimal import Decimal
 from oms.catalog.models import Product
 from oms.core.errors import DomainError, NotFound
 from oms.core.money import Money, amount_rounded, is_known_currency, to_decimal
-from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
-from oms.core.services.events import event_build
-from oms.core.sqlbatch import Statement, insert_together
+from oms.core.services.audit import AuditEntry
+from oms.core.services.events import effects_write, event_build
+from oms.core.sqlbatch import Statement
 from oms.inventory.models import Warehouse
 from oms.parties.models import Party
 from oms.purchasing.matching import Tolerance
@@ -45,10 +45,9 @@ class Effects:
         (UPDATEs of rows it changed): one statement on PostgreSQL."""
         events = [event_build(event_type=action, aggregate_type=object_type, aggregate_id=object_id, payload=changes)
                   for action, object_type, object_id, changes, event in self.items if event]
-        records = audit_rows(entries=[AuditEntry(action, object_type, object_id, changes)
-                                      for action, object_type, object_id, changes, _ in self.items])
-        insert_together(events, records, before=before)
-        audit_seal_after_commit()
+        effects_write(events=events, entries=[AuditEntry(action, object_type, object_id, changes)
+                                              for action, object_type, object_id, changes, _ in self.items],
+                      before=before)
 
 
 def settings_get() -> PurchasingSettings:

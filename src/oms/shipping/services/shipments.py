@@ -22,10 +22,10 @@ from django.utils import timezone
 from oms.catalog.services import quantity_validate
 from oms.core.errors import Conflict, DomainError, NotFound
 from oms.core.money import to_decimal
-from oms.core.services.audit import AuditEntry, audit_rows, audit_seal_after_commit
-from oms.core.services.events import event_build
+from oms.core.services.audit import AuditEntry
+from oms.core.services.events import effects_write, event_build
 from oms.core.services.numbering import number_allocate
-from oms.core.sqlbatch import insert_together, update_statement
+from oms.core.sqlbatch import update_statement
 from oms.inventory.models import Location, Reservation, StockLevel, Warehouse
 from oms.inventory.services import default_location, reservations_consume
 from oms.sales.models import SalesOrder, SalesOrderLine
@@ -48,10 +48,9 @@ def _record(shipment: Shipment, action: str, changes: dict, *, saving: Sequence[
                "status": shipment.status}
     event = event_build(event_type=action, aggregate_type="shipping.shipment", aggregate_id=shipment.pk,
                         payload=payload)
-    records = audit_rows(entries=[AuditEntry(action=action, object_type="shipping.shipment", object_id=shipment.pk,
-                                             changes=changes)])
-    insert_together([event], records, before=[update_statement(shipment, saving)] if saving else ())
-    audit_seal_after_commit()
+    effects_write(events=[event], entries=[AuditEntry(action=action, object_type="shipping.shipment",
+                                                      object_id=shipment.pk, changes=changes)],
+                  before=[update_statement(shipment, saving)] if saving else ())
 
 
 def _lock_order(order: SalesOrder) -> SalesOrder:
