@@ -162,6 +162,45 @@ def statements_per_order(token: str) -> tuple[int, int]:
         counted(queries.captured_queries))
 
 
+def write_volume(token: str, orders: int = 200) -> dict[str, float]:
+    """What PostgreSQL writes per placed order, read from its write-ahead log (pg_walinspect, part of
+    PostgreSQL 15): bytes, index entries, new row versions and row locks, the audit seal included.
+    A count of work done, so the machine's drift does not enter it."""
+    from django.db import connection  # noqa: PLC0415
+    from django.test import Client  # noqa: PLC0415
+
+    rng, client = random.Random(2), Client()
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        start = cursor.fetchone()[0]
+    for _ in range(orders):
+        response = client.post("/api/v1/orders", data=order_body(rng), content_type="application/json",
+                               HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        assert response.status_code == 201, response.content
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()")
+        end = cursor.fetchone()[0]
+        cursor.execute('SELECT "resource_manager/record_type", count, combined_size '
+                       "FROM pg_get_wal_stats(%s, %s, true)", [start, end])
+        stats = {kind: (count, size) for kind, count, size in cursor.fetchall()}
+    def count(*kinds: str) -> float:
+        return sum(stats.get(kind, (0, 0))[0] for kind in kinds) / orders
+    return {"bytes": sum(size for _, size in stats.values()) / orders,
+            "index entries": count("Btree/INSERT_LEAF", "Btree/INSERT_POST"),
+            "rows written": count("Heap/INSERT", "Heap/INSERT+INIT", "Heap/UPDATE", "Heap/HOT_UPDATE"),
+            "row locks": count("Heap/LOCK")}
+
+
+def peak_rss_mib(server_pid: int) -> float:
+    """The highest peak resident memory (VmHWM) of the server's workers."""
+    peaks = []
+    for pid in workers_of(server_pid):
+        with open(f"/proc/{pid}/status") as status:
+            peaks += [int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:")]
+    return max(peaks)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default=os.environ.get("OMS_BENCH_DATABASE_URL", DEFAULT_URL))
@@ -183,6 +222,9 @@ def main() -> None:
     print(f"SQL statements per placed order (3 lines, via the API): {placed} (+ BEGIN/COMMIT); "
           f"audit sealing: {sealing} per seal (after each commit, or per batch of commits with "
           "OMS_AUDIT_SEAL=background, as `oms serve` and the service-layer run below use)")
+    wal = write_volume(token)
+    print("written per placed order (PostgreSQL's WAL, the seal after each commit included): "
+          + ", ".join(f"{value:.1f} {name}" for name, value in wal.items()))
 
     env = {**os.environ, "OMS_DATABASE_URL": args.db, "OMS_WORKERS": str(args.workers),
            "OMS_THREADS": str(args.threads), "PORT": str(args.port), "OMS_ACCESS_LOG": "0",
@@ -208,8 +250,7 @@ def main() -> None:
         r = load(args.port, token, clients, args.duration, rate_per_client=rate / clients)
         print(f"at 80% of peak ({rate:.0f} orders/s offered by {clients} clients): {r['orders_s']:.1f} orders/s, "
               f"p50 {r['p50']:.1f} ms, p99 {r['p99']:.1f} ms, errors {r['errors']}")
-        rss = subprocess.run(["ps", "-o", "rss=", "--ppid", str(server.pid)], capture_output=True, text=True).stdout
-        print(f"peak memory per worker (RSS now): {max(int(x) for x in rss.split()) / 1024:.0f} MiB")
+        print(f"peak memory per worker (the highest VmHWM): {peak_rss_mib(server.pid):.0f} MiB")
     finally:
         server.terminate()
         server.wait()

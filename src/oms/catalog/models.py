@@ -107,9 +107,11 @@ class PriceList(models.Model):
 
 
 class PriceListItem(models.Model):
-    price_list = models.ForeignKey(PriceList, on_delete=models.CASCADE, related_name="items",
+    # No index of its own: catalog_price_break_unique starts with it.
+    price_list = models.ForeignKey(PriceList, db_index=False, on_delete=models.CASCADE, related_name="items",
                                    verbose_name=_("price list"))
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_items",
+    # No index of its own: catalog_price_lookup_idx starts with it.
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.CASCADE, related_name="price_items",
                                 verbose_name=_("product"))
     min_quantity = models.DecimalField(_("from quantity"), max_digits=19, decimal_places=4, default=1)
     price = MoneyField(_("unit price"))

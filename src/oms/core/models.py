@@ -51,7 +51,8 @@ class NumberSeries(models.Model):
         NEVER = "never", _("never")
         YEARLY = "yearly", _("every year")
 
-    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="number_series",
+    # No index of its own: core_series_unique_doc_type starts with it.
+    company = models.ForeignKey(Company, db_index=False, on_delete=models.PROTECT, related_name="number_series",
                                 verbose_name=_("company"))
     doc_type = models.CharField(_("document type"), max_length=50)
     format = models.CharField(_("format"), max_length=100,
@@ -70,7 +71,8 @@ class NumberSeries(models.Model):
 class NumberCounter(models.Model):
     """The last number handed out in one series and period (a year, or '' when it never resets)."""
 
-    series = models.ForeignKey(NumberSeries, on_delete=models.CASCADE, related_name="counters")
+    # No index of its own: core_counter_unique_period starts with it.
+    series = models.ForeignKey(NumberSeries, db_index=False, on_delete=models.CASCADE, related_name="counters")
     period = models.CharField(max_length=10, blank=True)
     last_value = models.BigIntegerField(default=0)
 

@@ -38,7 +38,8 @@ class Location(models.Model):
         DAMAGED = "damaged", _("damaged")
         SCRAP = "scrap", _("scrap")
 
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="locations",
+    # No index of its own: inventory_location_unique_code starts with it.
+    warehouse = models.ForeignKey(Warehouse, db_index=False, on_delete=models.PROTECT, related_name="locations",
                                   verbose_name=_("warehouse"))
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=100, blank=True)
@@ -65,7 +66,8 @@ class StockLevel(models.Model):
     cannot commit more reserved than on hand for a product that does not allow backorders.
     """
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_levels",
+    # No index of its own: inventory_level_unique starts with it.
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.PROTECT, related_name="stock_levels",
                                 verbose_name=_("product"))
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_levels",
                                  verbose_name=_("location"))
@@ -103,7 +105,8 @@ class StockMove(models.Model):
         TRANSFER_OUT = "transfer_out", _("transfer out")
         TRANSFER_IN = "transfer_in", _("transfer in")
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="stock_moves",
+    # No index of its own: inventory_move_product_idx starts with it.
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.PROTECT, related_name="stock_moves",
                                 verbose_name=_("product"))
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="stock_moves",
                                  verbose_name=_("location"))

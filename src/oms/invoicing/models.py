@@ -87,7 +87,8 @@ class Invoice(CustomFieldsMixin):
                               help_text=_("Given when the document is issued"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.INVOICE)
     status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.DRAFT)
-    customer = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="invoices",
+    # No index of its own: invoicing_customer_status_idx starts with it.
+    customer = models.ForeignKey(Party, db_index=False, on_delete=models.PROTECT, related_name="invoices",
                                  verbose_name=_("customer"))
     currency = models.CharField(_("currency"), max_length=3)
     sales_order = models.ForeignKey(SalesOrder, on_delete=models.PROTECT, null=True, blank=True,

@@ -46,7 +46,8 @@ class PurchasingSettings(models.Model):
 class SupplierItem(models.Model):
     """One line of a supplier's price list: their part number for one of our products."""
 
-    supplier = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="supplier_items",
+    # No index of its own: purchasing_item_unique starts with it.
+    supplier = models.ForeignKey(Party, db_index=False, on_delete=models.PROTECT, related_name="supplier_items",
                                  verbose_name=_("supplier"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="supplier_items",
                                 verbose_name=_("product"))
@@ -80,7 +81,8 @@ class SupplierItem(models.Model):
 class ReorderRule(models.Model):
     """Min and max stock of a product in a warehouse: below min, replenishment buys up to max."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reorder_rules",
+    # No index of its own: purchasing_rule_unique starts with it.
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.CASCADE, related_name="reorder_rules",
                                 verbose_name=_("product"))
     warehouse = models.ForeignKey(Warehouse, on_delete=models.CASCADE, related_name="reorder_rules",
                                   verbose_name=_("warehouse"))
@@ -103,7 +105,9 @@ class ReorderRule(models.Model):
 class ProductCost(models.Model):
     """The moving-average unit cost of a product's received goods, per currency (no conversion)."""
 
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="costs", verbose_name=_("product"))
+    # No index of its own: purchasing_cost_unique starts with it.
+    product = models.ForeignKey(Product, db_index=False, on_delete=models.PROTECT, related_name="costs",
+                                verbose_name=_("product"))
     currency = models.CharField(_("currency"), max_length=3)
     average_cost = models.DecimalField(_("average unit cost"), **QTY)
     received_quantity = models.DecimalField(_("received to date"), default=0, **QTY)
@@ -120,7 +124,8 @@ class ProductCost(models.Model):
 
 class PurchaseOrder(models.Model):
     number = models.CharField(_("number"), max_length=50, unique=True)
-    supplier = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="purchase_orders",
+    # No index of its own: purchasing_po_supplier_idx starts with it.
+    supplier = models.ForeignKey(Party, db_index=False, on_delete=models.PROTECT, related_name="purchase_orders",
                                  verbose_name=_("supplier"))
     currency = models.CharField(_("currency"), max_length=3)
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="purchase_orders",
@@ -149,7 +154,8 @@ class PurchaseOrder(models.Model):
 
 
 class PurchaseOrderLine(models.Model):
-    order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines",
+    # No index of its own: purchasing_line_unique_position starts with it.
+    order = models.ForeignKey(PurchaseOrder, db_index=False, on_delete=models.CASCADE, related_name="lines",
                               verbose_name=_("purchase order"))
     position = models.PositiveIntegerField(_("position"))
     product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+", verbose_name=_("product"))
@@ -262,7 +268,9 @@ class SupplierBill(models.Model):
 
 
 class SupplierBillLine(models.Model):
-    bill = models.ForeignKey(SupplierBill, on_delete=models.CASCADE, related_name="lines", verbose_name=_("bill"))
+    # No index of its own: purchasing_bill_line_unique starts with it.
+    bill = models.ForeignKey(SupplierBill, db_index=False, on_delete=models.CASCADE, related_name="lines",
+                             verbose_name=_("bill"))
     order_line = models.ForeignKey(PurchaseOrderLine, on_delete=models.PROTECT, related_name="bill_lines",
                                    verbose_name=_("order line"))
     quantity = models.DecimalField(_("quantity"), **QTY)

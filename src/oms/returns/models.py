@@ -67,7 +67,9 @@ class Return(models.Model):
 
 
 class ReturnLine(models.Model):
-    rma = models.ForeignKey(Return, on_delete=models.CASCADE, related_name="lines", verbose_name=_("return"))
+    # No index of its own: returns_line_unique starts with it.
+    rma = models.ForeignKey(Return, db_index=False, on_delete=models.CASCADE, related_name="lines",
+                            verbose_name=_("return"))
     order_line = models.ForeignKey(SalesOrderLine, on_delete=models.PROTECT, related_name="return_lines",
                                    verbose_name=_("order line"))
     quantity = models.DecimalField(_("quantity"), **QTY)

@@ -62,7 +62,8 @@ class Shipment(models.Model):
 
 
 class ShipmentLine(models.Model):
-    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines",
+    # No index of its own: shipping_line_unique starts with it.
+    shipment = models.ForeignKey(Shipment, db_index=False, on_delete=models.CASCADE, related_name="lines",
                                  verbose_name=_("shipment"))
     order_line = models.ForeignKey(SalesOrderLine, on_delete=models.PROTECT, related_name="shipment_lines",
                                    verbose_name=_("order line"))
@@ -147,7 +148,8 @@ class ShippingMethod(models.Model):
 
 
 class ShippingRateBand(models.Model):
-    method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="bands",
+    # No index of its own: shipping_band_unique starts with it.
+    method = models.ForeignKey(ShippingMethod, db_index=False, on_delete=models.CASCADE, related_name="bands",
                                verbose_name=_("shipping method"))
     up_to_weight = models.DecimalField(_("up to weight (kg)"), **QTY)
     amount = MoneyField(_("amount"))
@@ -166,7 +168,8 @@ class ShippingRateBand(models.Model):
 
 
 class ShippingValueBand(models.Model):
-    method = models.ForeignKey(ShippingMethod, on_delete=models.CASCADE, related_name="value_bands",
+    # No index of its own: shipping_value_band_unique starts with it.
+    method = models.ForeignKey(ShippingMethod, db_index=False, on_delete=models.CASCADE, related_name="value_bands",
                                verbose_name=_("shipping method"))
     from_value = MoneyField(_("from order value"))
     amount = MoneyField(_("amount"))

@@ -14,7 +14,8 @@ from oms.trading.states import DONE, OrderType, OrdStatus, Side, TimeInForce
 
 class TradingOrder(models.Model):
     number = models.CharField(_("order id"), max_length=40, unique=True)
-    account = models.ForeignKey(TradingAccount, on_delete=models.PROTECT, related_name="orders",
+    # No index of its own: trading_order_acct_instr_idx starts with it.
+    account = models.ForeignKey(TradingAccount, db_index=False, on_delete=models.PROTECT, related_name="orders",
                                 verbose_name=_("account"))
     # Empty for an order rejected because its instrument is unknown (``instrument_ref`` says what was asked).
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, null=True, blank=True,
@@ -91,7 +92,8 @@ class OrderRequest(models.Model):
         ACCEPTED = "accepted", _("accepted")
         REJECTED = "rejected", _("rejected")
 
-    account = models.ForeignKey(TradingAccount, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: trading_request_clordid_unique starts with it.
+    account = models.ForeignKey(TradingAccount, db_index=False, on_delete=models.PROTECT, related_name="+")
     order = models.ForeignKey(TradingOrder, on_delete=models.CASCADE, related_name="requests")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     cl_ord_id = models.CharField(_("ClOrdID"), max_length=64)
@@ -132,7 +134,8 @@ class OrderRequest(models.Model):
 class OrderEvent(models.Model):
     """One event in an order's life, with its UTC microsecond timestamp. Written once, never edited."""
 
-    order = models.ForeignKey(TradingOrder, on_delete=models.PROTECT, related_name="events")
+    # No index of its own: trading_event_seq_unique starts with it.
+    order = models.ForeignKey(TradingOrder, db_index=False, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField(_("sequence"))
     event = models.CharField(_("event"), max_length=30)
     exec_id = models.CharField(_("our ExecID"), max_length=60, unique=True)
@@ -172,10 +175,13 @@ class Execution(models.Model):
         BUSTED = "busted", _("busted")
         CORRECTED = "corrected", _("corrected")
 
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="executions")
+    # No index of its own: trading_execution_unique_per_venue starts with it.
+    venue = models.ForeignKey(Venue, db_index=False, on_delete=models.PROTECT, related_name="executions")
     exec_id = models.CharField(_("ExecID"), max_length=64)
-    order = models.ForeignKey(TradingOrder, on_delete=models.PROTECT, related_name="executions")
-    account = models.ForeignKey(TradingAccount, on_delete=models.PROTECT, related_name="executions")
+    # No index of its own: trading_exec_order_idx starts with it.
+    order = models.ForeignKey(TradingOrder, db_index=False, on_delete=models.PROTECT, related_name="executions")
+    # No index of its own: trading_exec_position_idx starts with it.
+    account = models.ForeignKey(TradingAccount, db_index=False, on_delete=models.PROTECT, related_name="executions")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="executions")
     side = models.CharField(_("side"), max_length=10, choices=Side.choices)
     exec_type = models.CharField(_("ExecType"), max_length=20)
@@ -216,7 +222,8 @@ class Execution(models.Model):
 class Position(models.Model):
     """Derived from fills (and allocations of block orders); ``oms trading check`` proves it."""
 
-    account = models.ForeignKey(TradingAccount, on_delete=models.PROTECT, related_name="positions")
+    # No index of its own: trading_position_unique starts with it.
+    account = models.ForeignKey(TradingAccount, db_index=False, on_delete=models.PROTECT, related_name="positions")
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="positions")
     quantity = models.DecimalField(_("quantity"), default=Decimal(0), **QTY)
     avg_cost = models.DecimalField(_("average cost"), default=Decimal(0), **PX)
