@@ -274,6 +274,21 @@ def test_list_reads_a_constant_number_of_queries(api, world):
     assert len(many) == len(few), [q["sql"] for q in many.captured_queries]
 
 
+def test_reading_an_invoice_again_reads_the_same_queries(api, world):
+    """The lookup's QuerySet is built once per process: reusing it must not change what it reads."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    number = created(api, {**HAND, "issue": True})["number"]
+    reads = []
+    for _ in range(3):
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(f"invoices/{number}").json()
+        reads.append([q["sql"] for q in queries.captured_queries])
+        assert body["lines"] and all("taxes" in line for line in body["lines"])
+    assert reads[0] == reads[1] == reads[2]
+
+
 def test_pdf_and_ubl_of_an_issued_invoice_through_the_api(api, world):
     created = api.post("invoices", {"customer": "C001", "issue": True, "lines": [
         {"kind": "fee", "description": "Setup fee", "quantity": "1", "unit_price": "100.00"}]})
