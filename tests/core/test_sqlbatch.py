@@ -3,14 +3,20 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Value
+from django.db.models import F, Field, Value
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oms.core import sqlbatch
 from oms.core.models import ApiToken, AuditRecord, CustomFieldDefinition, IdempotencyRecord, OutboxEvent
 from oms.core.sqlbatch import fetch_as, insert_together, select_related_where, update_statement, write_together
+from oms.inventory.models import StockMove
+from oms.sales.models import Channel, SalesOrder
+from oms.sales.states import OrderStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +147,40 @@ def test_inserts_are_split_under_the_databases_parameter_limit():
     chunks = sqlbatch._chunks(rows)
     assert len(chunks) >= 2 and sum(map(len, chunks)) == len(rows)
     assert all(len(chunk) * fields <= limit for chunk in chunks)
+
+
+def _compiler_values(obj) -> list:
+    """What Django's insert compiler sends for each plain field of a new row (fields with their own
+    pre_save, auto_now and the like, left out: they take a new time on every call)."""
+    fields = sqlbatch._insert_shape(type(obj))[0]
+    return [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields
+            if type(f).pre_save is Field.pre_save]
+
+
+def _statement_values(obj) -> list:
+    fields = sqlbatch._insert_shape(type(obj))[0]
+    params = sqlbatch.insert_statement([obj])[1]
+    return [p for f, p in zip(fields, params, strict=True) if type(f).pre_save is Field.pre_save]
+
+
+@settings(max_examples=60, deadline=None)
+@given(amount=st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-10**14, max_value=10**14),
+       cost=st.none() | st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=0, max_value=10**9))
+def test_values_passed_through_are_what_the_fields_prepare(amount, cost):
+    """Decimals, money, choices' members, None: the statement sends what the field's own preparation
+    returns, of the same type, so the database stores the same value."""
+    order = SalesOrder(number="SO-1", customer_id=1, warehouse_id=1, currency="USD", status=OrderStatus.CONFIRMED,
+                       channel=Channel.POS, total=amount, tax_total=Decimal("0.0000"), confirmed_at=None)
+    move = StockMove(product_id=1, location_id=1, kind=StockMove.Kind.RECEIPT, on_hand_delta=amount,
+                     unit_cost=cost, reason="r", reference="x")
+    for obj in (order, move):
+        expected, sent = _compiler_values(obj), _statement_values(obj)
+        assert sent == expected
+        assert [type(v) for v in sent] == [type(v) for v in expected]
+
+
+@pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])
+def test_a_decimal_that_is_not_a_number_is_refused_as_the_orm_refuses_it(bad):
+    with pytest.raises(ValidationError):
+        sqlbatch.insert_statement([StockMove(product_id=1, location_id=1, kind=StockMove.Kind.RECEIPT,
+                                             on_hand_delta=bad)])
