@@ -179,7 +179,10 @@ def write_volume(token: str, orders: int = 200) -> dict[str, float]:
                                HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
         assert response.status_code == 201, response.content
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()")
+        # A transaction of its own that commits synchronously flushes the log written so far (the
+        # seal commits asynchronously), which is as far as pg_get_wal_stats reads.
+        cursor.execute("SELECT txid_current()")
+        cursor.execute("SELECT pg_current_wal_flush_lsn()")
         end = cursor.fetchone()[0]
         cursor.execute('SELECT "resource_manager/record_type", count, combined_size '
                        "FROM pg_get_wal_stats(%s, %s, true)", [start, end])

@@ -8,9 +8,11 @@ from django.apps import apps
 from django.contrib.staticfiles import finders
 from django.utils import timezone
 
+from oms.backoffice.selectors import dashboard as dashboard_selectors
 from oms.backoffice.selectors.dashboard import (
     action_queues, bounds_at, low_stock, sales_figures, top_customers, top_products,
 )
+from oms.backoffice.views import dashboard as dashboard_views
 from oms.sales.lines import LineSpec
 from oms.sales.models import SalesOrder
 from oms.sales.services import OrderSpec, order_create
@@ -75,6 +77,37 @@ def test_queues_count_what_waits(demo):
         assert "overdue_invoices" in queues
     else:
         assert "to_invoice" not in queues
+
+
+@pytest.mark.skipif(not apps.is_installed("oms.invoicing"), reason="invoicing is not installed")
+def test_invoice_queues_are_counted_up_to_a_cap_shown_with_a_plus(demo, staff, monkeypatch):
+    from oms.invoicing.models import Invoice  # noqa: PLC0415 - only where invoicing is installed
+    from oms.invoicing.selectors import InvoiceFilter, invoice_list  # noqa: PLC0415
+    from oms.invoicing.services import invoice_create_from_order  # noqa: PLC0415
+
+    for _ in range(3):
+        invoice_create_from_order(order=usd_order(), issue=True)
+    Invoice.objects.filter(status="issued").update(due_date=timezone.localdate() - timedelta(days=3))
+    overdue = invoice_list(filters=InvoiceFilter(overdue=True)).count()
+    assert overdue >= 3
+
+    def queue_shown(page: str) -> str:
+        block = page.split('data-testid="queue-overdue_invoices"', 1)[1]
+        return block.split('class="bo-queue-count">', 1)[1].split("<", 1)[0]
+
+    for module in (dashboard_selectors, dashboard_views):
+        monkeypatch.setattr(module, "QUEUE_COUNT_CAP", overdue - 1)
+    assert action_queues()["overdue_invoices"] == overdue  # one past the cap: "more than"
+    assert queue_shown(staff.get("/admin/").content.decode()) == f"{overdue - 1}+"
+    for module in (dashboard_selectors, dashboard_views):
+        monkeypatch.setattr(module, "QUEUE_COUNT_CAP", overdue)
+    assert action_queues()["overdue_invoices"] == overdue
+    assert queue_shown(staff.get("/admin/").content.decode()) == str(overdue)
+    usd_order(), usd_order()  # sold, not invoiced yet
+    to_invoice = dashboard_selectors.orders_to_invoice().count()
+    assert to_invoice >= 2
+    monkeypatch.setattr(dashboard_selectors, "QUEUE_COUNT_CAP", to_invoice - 1)
+    assert action_queues()["to_invoice"] == to_invoice  # one past the cap
 
 
 def test_low_stock_lists_levels_under_their_threshold(demo):

@@ -5,11 +5,16 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from oms.backoffice.selectors.orders import _details
+from oms.backoffice.selectors.orders import _details, invoice_of, order_documents
 from oms.backoffice.templatetags.backoffice import money
+from oms.core.errors import NotFound
 from oms.core.models import AuditRecord
 from oms.inventory.selectors import ledger_check
 from oms.sales.models import SalesOrder
+
+if apps.is_installed("oms.invoicing"):
+    from oms.invoicing.models import Invoice
+    from oms.invoicing.services import NoteLineSpec, credit_note_create
 
 pytestmark = pytest.mark.django_db
 NEEDS_ALL = pytest.mark.skipif(not all(apps.is_installed(f"oms.{m}") for m in ("shipping", "invoicing", "payments")),
@@ -170,3 +175,19 @@ def test_timeline_details_read_as_changes():
         "status: draft → confirmed, reason: late"
     assert _details({"note": ["", "x"]}) == "note: — → x"
     assert len(_details({"notes": "y" * 500})) == 240
+
+
+@NEEDS_ALL
+def test_documents_hold_the_notes_on_the_orders_invoices_and_no_others(demo):
+    order = SalesOrder.objects.get(external_ref="GL-88812")
+    invoice = order.invoices.get()
+    lines = [NoteLineSpec(description="Goodwill", quantity="1", unit_price="1.00", tax_category="std")]
+    note = credit_note_create(invoice=invoice, lines=lines, reason="goodwill")
+    imported = credit_note_create(invoice=invoice, lines=lines, reason="imported without its order")
+    Invoice.objects.filter(pk=imported.pk).update(sales_order=None)  # found through its original only
+    other = SalesOrder.objects.exclude(pk=order.pk).filter(invoices__isnull=False).first()
+    assert {note.pk, imported.pk} <= {doc.pk for doc in order_documents(order).invoices}
+    assert not {note.pk, imported.pk} & {doc.pk for doc in order_documents(other).invoices}
+    assert invoice_of(order, imported.pk).balance is not None
+    with pytest.raises(NotFound):
+        invoice_of(other, imported.pk)

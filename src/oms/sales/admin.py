@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from oms.catalog.models import PriceList
 from oms.core.admin import run_action, timeline_html
+from oms.parties.models import Party
 from oms.sales.models import SalesOrder, SalesOrderLine
 from oms.sales.selectors import order_timeline
 from oms.sales.services import order_cancel, order_confirm, order_hold, order_release
@@ -26,6 +28,23 @@ class SalesOrderLineInline(admin.TabularInline):
         return False
 
 
+class CurrencyFilter(admin.SimpleListFilter):
+    """The currencies customers buy in (their own and their price lists'), read from those small
+    tables: the field's own filter ran a DISTINCT over every order on each visit to the list (135 ms
+    at a million orders). Same parameter as the field's filter, so saved links keep working."""
+
+    title = _("currency")
+    parameter_name = "currency__exact"
+
+    def lookups(self, request, model_admin):
+        codes = set(Party.objects.order_by().values_list("currency", flat=True).distinct())
+        codes |= set(PriceList.objects.order_by().values_list("currency", flat=True).distinct())
+        return [(code, code) for code in sorted(codes) if code]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(currency=self.value()) if self.value() else queryset
+
+
 def _run(modeladmin, request, queryset, action, label):
     run_action(modeladmin, request, queryset, action, name=lambda o: o.number, done_text=lambda n: ngettext(
         "%(action)s: %(count)d order", "%(action)s: %(count)d orders", n) % {"action": label, "count": n})
@@ -34,7 +53,7 @@ def _run(modeladmin, request, queryset, action, label):
 @admin.register(SalesOrder)
 class SalesOrderAdmin(admin.ModelAdmin):
     list_display = ("number", "customer", "status", "total", "currency", "channel", "created_at")
-    list_filter = ("status", "channel", "currency", "warehouse", "created_at")
+    list_filter = ("status", "channel", CurrencyFilter, "warehouse", "created_at")
     search_fields = ("number", "external_ref", "customer__name", "customer__code", "customer__email")
     list_select_related = ("customer",)
     # No date hierarchy and no full count: at a million orders both scan the whole table (about 1 s per

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from oms.backoffice.selectors.dashboard import (
-    action_queues, bounds_at, channel_label, low_stock, sales_figures, top_customers, top_products,
+    QUEUE_COUNT_CAP, action_queues, bounds_at, channel_label, low_stock, sales_figures, top_customers, top_products,
 )
 from oms.backoffice.views.common import operator_view
 from oms.backoffice.templatetags.backoffice import money
@@ -57,7 +58,8 @@ def dashboard_context(request) -> dict:
         else:
             name, params = ADMIN_LISTS[key]
             url = reverse(name) + "?" + urlencode(params)
-        queues.append({"key": key, "label": label, "count": count, "url": url})
+        shown = f"{number_format(QUEUE_COUNT_CAP, force_grouping=True)}+" if count > QUEUE_COUNT_CAP else count
+        queues.append({"key": key, "label": label, "count": count, "shown": shown, "url": url})
     channels = sorted(figures.per_day, key=lambda c: -sum(figures.per_day[c]))
     chart = {
         "currency": cur,
