@@ -22,11 +22,6 @@ def test_custom_plans_hold_inside_the_block_only():
     assert _mode() == before != "force_custom_plan"
 
 
-def test_custom_plans_run_the_block_in_a_transaction():
-    with custom_plans():
-        assert connection.in_atomic_block
-
-
 @pytest.mark.postgres
 def test_an_error_inside_rolls_the_setting_back_with_the_block():
     before = _mode()

@@ -175,8 +175,9 @@ def test_values_passed_through_are_what_the_fields_prepare(amount, cost):
                      unit_cost=cost, reason="r", reference="x")
     for obj in (order, move):
         expected, sent = _compiler_values(obj), _statement_values(obj)
-        assert sent == expected
         assert [type(v) for v in sent] == [type(v) for v in expected]
+        # psycopg's JSON wrappers (PostgreSQL) compare by identity: compare what they wrap
+        assert [getattr(v, "obj", v) for v in sent] == [getattr(v, "obj", v) for v in expected]
 
 
 @pytest.mark.parametrize("bad", [Decimal("NaN"), Decimal("Infinity"), Decimal("-Infinity")])

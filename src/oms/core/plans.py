@@ -19,11 +19,12 @@ from django.db import connection, transaction
 def custom_plans() -> Iterator[None]:
     """Inside, each statement is planned for its own values (PostgreSQL's ``plan_cache_mode =
     force_custom_plan``); the mode before is restored on the way out, also within an outer
-    transaction. Nothing elsewhere."""
+    transaction. Other databases run the block as it is (on SQLite a transaction would take the
+    write lock for a read)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
     with transaction.atomic():
-        if connection.vendor != "postgresql":
-            yield
-            return
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('plan_cache_mode'), "
                            "set_config('plan_cache_mode', 'force_custom_plan', true)")
