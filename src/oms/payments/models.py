@@ -65,6 +65,9 @@ class Payment(models.Model):
         verbose_name = _("payment")
         verbose_name_plural = _("payments")
         ordering = ["-id"]
+        # The list by status, newest first: a status with few payments (failed ones to look into)
+        # walked every payment by id without it.
+        indexes = [models.Index(fields=["status", "id"], name="payments_status_id_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payments_amount_positive"),
             models.UniqueConstraint(fields=["provider", "provider_reference"], condition=~Q(provider_reference=""),
