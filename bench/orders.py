@@ -187,6 +187,7 @@ def write_volume(token: str, orders: int = 200) -> dict[str, float]:
         cursor.execute('SELECT "resource_manager/record_type", count, combined_size '
                        "FROM pg_get_wal_stats(%s, %s, true)", [start, end])
         stats = {kind: (count, size) for kind, count, size in cursor.fetchall()}
+
     def count(*kinds: str) -> float:
         return sum(stats.get(kind, (0, 0))[0] for kind in kinds) / orders
     return {"bytes": sum(size for _, size in stats.values()) / orders,

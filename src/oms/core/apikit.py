@@ -21,6 +21,7 @@ from ninja.security import HttpBearer
 
 from oms.core.context import Actor, set_actor
 from oms.core.errors import DomainError, PermissionDenied
+from oms.core.plans import custom_plans
 from oms.core.services.idempotency import idempotent_run, request_fingerprint
 from oms.core.services.tokens import token_authenticate
 
@@ -119,9 +120,14 @@ def paginate(queryset: QuerySet, *, cursor: str | None, limit: int | None,
 
 def page_of(queryset: QuerySet, *, cursor: str | None, limit: int | None, by: str | None = None,
             render: Callable[[object], object] | None = None) -> dict:
-    """One page of a list endpoint, ``{"items", "next_cursor"}``, each row through ``render`` if given."""
-    rows, next_cursor = paginate(queryset, cursor=cursor, limit=limit, by=by)
-    return {"items": [render(row) for row in rows] if render else rows, "next_cursor": next_cursor}
+    """One page of a list endpoint, ``{"items", "next_cursor"}``, each row through ``render`` if given.
+
+    Its statements are planned for the filter values asked (``custom_plans``): a list's filters are the
+    caller's choice, and a prepared statement's generic plan, made for common values, walked every
+    invoice or payment to find a status that has few or none (100-170 ms instead of 5 at a million)."""
+    with custom_plans():
+        rows, next_cursor = paginate(queryset, cursor=cursor, limit=limit, by=by)
+        return {"items": [render(row) for row in rows] if render else rows, "next_cursor": next_cursor}
 
 
 def _encode_pair(value: object, pk: int) -> str:
